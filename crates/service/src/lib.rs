@@ -1,0 +1,26 @@
+//! The service basics every Conduit tier shares.
+//!
+//! - [`telemetry`]: structured logging (tracing, with `log` records bridged), `RUST_LOG` aware.
+//! - [`request`]: the request-context middleware: `x-request-id` taken or generated, a span per
+//!   request so every log line carries it, one access-log line, and metrics.
+//! - [`metrics`]: Prometheus text for `/metrics`.
+//! - [`health`]: `/health`, `/ready` and `/metrics` routes.
+//! - [`json`]: JSON bodies for actix's extractor errors (422 / 413, never plain text).
+//! - [`settings`]: typed environment variables with one clear line on bad input.
+//!
+//! Graceful shutdown is actix-web's own: on SIGTERM/SIGINT a server stops accepting and lets
+//! in-flight requests finish within [`SHUTDOWN_TIMEOUT_SECS`].
+
+pub mod health;
+pub mod json;
+pub mod metrics;
+pub mod request;
+pub mod settings;
+pub mod telemetry;
+
+pub use health::{ReadyCheck, health_routes};
+pub use metrics::Metrics;
+pub use request::{REQUEST_ID_HEADER, RequestId, request_context};
+
+/// Seconds a stopping server gives in-flight requests before it closes their connections.
+pub const SHUTDOWN_TIMEOUT_SECS: u64 = 25;

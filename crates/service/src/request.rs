@@ -1,0 +1,108 @@
+//! The request-context middleware and the [`RequestId`] extractor.
+
+use std::future::{Ready, ready};
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
+use tracing::Instrument;
+
+use crate::Metrics;
+
+/// The header that carries a request's id across the tiers.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The id of the request being served: the caller's `x-request-id` when it sent a sane one,
+/// else a fresh random one. Typed clients forward it to the next tier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    /// A fresh random id (128 bits, hex).
+    pub fn generate() -> Self {
+        Self(format!("{:032x}", fastrand::u128(..)))
+    }
+
+    /// The caller's id when it is 1 to 128 visible ASCII characters, else `None`.
+    pub fn from_header(value: &HeaderValue) -> Option<Self> {
+        let s = value.to_str().ok()?;
+        let ok = !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic());
+        ok.then(|| Self(s.to_owned()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromRequest for RequestId {
+    type Error = Error;
+    type Future = Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let id = req
+            .extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(RequestId::generate);
+        ready(Ok(id))
+    }
+}
+
+/// Middleware (use with `actix_web::middleware::from_fn`): sets the request id, runs the
+/// request inside a span that carries it, echoes it in the response, writes one access-log
+/// line and records the request in the app's [`Metrics`] (when the app has them).
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(RequestId::from_header)
+        .unwrap_or_else(RequestId::generate);
+    req.extensions_mut().insert(id.clone());
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let method = req.method().to_string();
+    let path = req.path().to_owned();
+    let span = tracing::info_span!("request", request_id = %id.0);
+    let started = Instant::now();
+
+    let result = next.call(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let _entered = span.enter();
+    match result {
+        Ok(mut res) => {
+            let status = res.status().as_u16();
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "<unmatched>".to_owned());
+            if let Some(m) = &metrics {
+                m.record(&method, &route, status, elapsed);
+            }
+            if let Ok(value) = HeaderValue::from_str(&id.0) {
+                res.headers_mut()
+                    .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+            }
+            tracing::info!(
+                target: "access",
+                %method, %path, status, micros = elapsed.as_micros() as u64,
+                "request done"
+            );
+            Ok(res)
+        }
+        Err(err) => {
+            let status = err.as_response_error().status_code().as_u16();
+            if let Some(m) = &metrics {
+                m.record(&method, "<error>", status, elapsed);
+            }
+            tracing::warn!(target: "access", %method, %path, status, error = %err, "request failed");
+            Err(err)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Typed settings from environment variables, with errors that name the variable.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A bad configuration value; its `Display` is the one line a service prints before it exits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The variable's name.
+    pub name: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error: {}: {}", self.name, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    /// An error about variable `name`.
+    pub fn new(name: &str, reason: impl Into<String>) -> Self {
+        Self {
+            name: name.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Where settings come from: the process environment, or a map in tests.
+pub trait Source {
+    /// The raw value of `name`, if set and not empty.
+    fn get(&self, name: &str) -> Option<String>;
+
+    /// Parses `name`, or returns `default` when it is unset.
+    fn parse_or<T>(&self, name: &str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse()
+                .map_err(|e| ConfigError::new(name, format!("cannot parse {raw:?}: {e}"))),
+        }
+    }
+
+    /// The string value of `name`, or `default` when it is unset.
+    fn string_or(&self, name: &str, default: &str) -> String {
+        self.get(name).unwrap_or_else(|| default.to_owned())
+    }
+}
+
+/// The process environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Env;
+
+impl Source for Env {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl Source for std::collections::HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        std::collections::HashMap::get(self, name)
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
+    }
+}
+
+/// A value that must never appear in logs (database URLs with passwords, signing keys).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn source(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn unset_and_empty_values_take_the_default() {
+        let env = source(&[("EMPTY", "  ")]);
+        assert_eq!(env.parse_or("EMPTY", 7u32), Ok(7));
+        assert_eq!(env.parse_or("MISSING", 9u32), Ok(9));
+    }
+
+    #[test]
+    fn a_bad_value_names_the_variable_and_the_value() {
+        let env = source(&[("DATABASE_POOL_SIZE", "ten")]);
+        let err = env.parse_or("DATABASE_POOL_SIZE", 10u32).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "configuration error: DATABASE_POOL_SIZE: cannot parse \"ten\": invalid digit found in string"
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret::new("postgres://u:hunter2@h/db");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(s.expose(), "postgres://u:hunter2@h/db");
+    }
+}

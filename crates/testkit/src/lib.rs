@@ -1,0 +1,27 @@
+//! The test kit: private, throwaway instances of the real servers the tests need, started
+//! from binaries on the machine and removed afterwards.
+//!
+//! A test that needs a server it cannot find calls [`require`]: without `CI=true` it prints
+//! why it is skipped and the test returns early; under `CI=true` it fails, so CI can never
+//! pass by skipping.
+
+pub mod postgres;
+mod process;
+
+/// True when running under CI (`CI=true`), where every real server is mandatory.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Unwraps a server the test needs: `None` (after printing the reason) when it is missing
+/// and we are not in CI; a panic naming it when we are.
+pub fn require<T>(what: &str, found: Result<T, String>) -> Option<T> {
+    match found {
+        Ok(v) => Some(v),
+        Err(why) if in_ci() => panic!("{what} is required under CI=true: {why}"),
+        Err(why) => {
+            eprintln!("skipped: {what} not available: {why}");
+            None
+        }
+    }
+}

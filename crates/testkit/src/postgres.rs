@@ -1,0 +1,213 @@
+//! A private PostgreSQL cluster per test process, and a fresh database per test.
+//!
+//! The cluster is made with `initdb` in a temporary directory, listens on 127.0.0.1 on a
+//! free port, runs with durability off (it is thrown away), and is stopped and deleted by a
+//! watchdog when the test process exits. PostgreSQL refuses to run as root, so under root the
+//! server runs as the `postgres` user (Debian's package creates it) through `setpriv`.
+//!
+//! Binaries are looked up on `PATH`, then in Debian's `/usr/lib/postgresql/<version>/bin`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+
+use crate::process::{free_port, is_root, sh_quote, spawn_guarded, user_exists};
+
+/// A running throwaway cluster.
+#[derive(Debug)]
+pub struct Cluster {
+    port: u16,
+}
+
+static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+static NEXT_DB: AtomicU32 = AtomicU32::new(0);
+
+/// The process's cluster, started on first use; `Err` says why there is none.
+pub fn cluster() -> Result<&'static Cluster, String> {
+    CLUSTER.get_or_init(start).as_ref().map_err(Clone::clone)
+}
+
+impl Cluster {
+    /// URL of database `name` on this cluster.
+    pub fn url(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// A connection to the maintenance database, for CREATE/DROP DATABASE.
+    fn admin(&self) -> Result<PgConnection, String> {
+        PgConnection::establish(&self.url("postgres")).map_err(|e| e.to_string())
+    }
+
+    /// Creates an empty database, or a copy of `template`.
+    pub fn create_database(&'static self, template: Option<&str>) -> Result<Database, String> {
+        let name = format!(
+            "test_{}_{}",
+            std::process::id(),
+            NEXT_DB.fetch_add(1, Ordering::Relaxed)
+        );
+        self.create_named(&name, template)?;
+        Ok(Database {
+            cluster: self,
+            name,
+        })
+    }
+
+    /// Creates database `name` (a copy of `template` if given); used for shared templates.
+    pub fn create_named(&self, name: &str, template: Option<&str>) -> Result<(), String> {
+        let sql = match template {
+            Some(t) => format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\""),
+            None => format!("CREATE DATABASE \"{name}\""),
+        };
+        // Copies of one template cannot start while another session still holds it open;
+        // retry briefly instead of failing.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.admin()?.batch_execute(&sql) {
+                Ok(()) => return Ok(()),
+                Err(e) if Instant::now() < deadline && e.to_string().contains("being accessed") => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => return Err(format!("{sql}: {e}")),
+            }
+        }
+    }
+
+    /// Drops database `name`, closing its connections.
+    pub fn drop_database(&self, name: &str) -> Result<(), String> {
+        self.admin()?
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A database that is dropped when this value is.
+#[derive(Debug)]
+pub struct Database {
+    cluster: &'static Cluster,
+    name: String,
+}
+
+impl Database {
+    /// Its URL.
+    pub fn url(&self) -> String {
+        self.cluster.url(&self.name)
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Err(e) = self.cluster.drop_database(&self.name) {
+            eprintln!("could not drop test database {}: {e}", self.name);
+        }
+    }
+}
+
+fn bin_dir() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if dir.join("initdb").is_file() && dir.join("postgres").is_file() {
+                return Ok(dir);
+            }
+        }
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .map_err(|_| "no initdb/postgres on PATH or in /usr/lib/postgresql".to_owned())?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let v: u32 = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file().then_some((v, bin))
+        })
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .map(|(_, bin)| bin)
+        .ok_or_else(|| "no initdb in /usr/lib/postgresql/*/bin".to_owned())
+}
+
+fn start() -> Result<Cluster, String> {
+    let bin = bin_dir()?;
+    let as_user = if is_root() {
+        if !user_exists("postgres") {
+            return Err("running as root and there is no 'postgres' user to run the server".into());
+        }
+        "setpriv --reuid=postgres --regid=postgres --init-groups ".to_owned()
+    } else {
+        String::new()
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("conduit-pg-")
+        .tempdir()
+        .map_err(|e| format!("cannot make a temporary directory: {e}"))?
+        .keep();
+    if !as_user.is_empty() {
+        run(
+            "chown",
+            &["-R", "postgres:postgres", &dir.to_string_lossy()],
+        )?;
+    }
+    let data = dir.join("data");
+    let initdb = format!(
+        "{as_user}{} -D {} -U postgres --auth=trust -E UTF8 --locale=C --no-sync",
+        sh_quote(&bin.join("initdb").to_string_lossy()),
+        sh_quote(&data.to_string_lossy()),
+    );
+    run(
+        "sh",
+        &[
+            "-c",
+            &format!("{initdb} > {}/initdb.log 2>&1", dir.display()),
+        ],
+    )
+    .map_err(|e| format!("initdb failed ({e}); see {}/initdb.log", dir.display()))?;
+
+    let port = free_port()?;
+    let server = format!(
+        "exec {as_user}{} -D {} -p {port} -h 127.0.0.1 -k {} \
+         -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+         -c max_connections=300 -c shared_buffers=64MB > {}/server.log 2>&1",
+        sh_quote(&bin.join("postgres").to_string_lossy()),
+        sh_quote(&data.to_string_lossy()),
+        sh_quote(&dir.to_string_lossy()),
+        dir.display(),
+    );
+    // SIGINT is PostgreSQL's "fast shutdown".
+    spawn_guarded(&format!("sh -c {}", sh_quote(&server)), "INT", &dir)?;
+
+    let cluster = Cluster { port };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match cluster.admin() {
+            Ok(_) => return Ok(cluster),
+            Err(e) if Instant::now() > deadline => {
+                return Err(format!(
+                    "PostgreSQL did not start: {e}; see {}",
+                    log_path(&dir).display()
+                ));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+fn log_path(dir: &Path) -> PathBuf {
+    dir.join("server.log")
+}
+
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    let status = Command::new(program)
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} exited with {status}"))
+    }
+}

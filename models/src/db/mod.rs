@@ -1,0 +1,206 @@
+//! Database access: one diesel codebase over PostgreSQL and SQLite.
+//!
+//! [`DbConnection`] is diesel's multi-backend connection enum; most queries are written once
+//! against it. The few statements diesel cannot express through the enum (upserts, multi-row
+//! inserts) go through [`per_backend!`], which writes the query once per concrete backend.
+//! The pool uses our own [`Manager`] so that a refused connection reports the real cause
+//! (the derived one only says "Invalid connection url for multiconnection").
+
+mod connection;
+pub mod schema;
+
+pub use connection::DbConnection;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// The pool every request borrows a connection from.
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Runs `$body` with `$c` bound to the concrete connection, once per backend, for the
+/// statements diesel cannot build through [`DbConnection`].
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Which database a `DATABASE_URL` points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `sqlite://path`, or a plain file path.
+    Sqlite,
+}
+
+impl Backend {
+    /// Reads the backend from a database URL.
+    pub fn of(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgres
+        } else {
+            Self::Sqlite
+        }
+    }
+}
+
+/// The r2d2 connection manager: establishes the right concrete connection, applies SQLite's
+/// per-connection pragmas, and counts statements for `/metrics` and the N+1 tests.
+#[derive(Debug)]
+pub struct Manager {
+    url: String,
+    backend: Backend,
+    statements: Arc<AtomicU64>,
+}
+
+impl Manager {
+    /// A manager for `url`.
+    pub fn new(url: &str) -> Self {
+        let backend = Backend::of(url);
+        let url = match backend {
+            Backend::Postgres => url.to_owned(),
+            Backend::Sqlite => url.trim_start_matches("sqlite://").to_owned(),
+        };
+        Self {
+            url,
+            backend,
+            statements: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The backend this manager connects to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Statements run so far by connections of this manager.
+    pub fn statements(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.statements)
+    }
+
+    /// Opens one connection (outside any pool).
+    pub fn establish(&self) -> Result<DbConnection, diesel::r2d2::Error> {
+        let mut conn = match self.backend {
+            Backend::Postgres => DbConnection::Pg(
+                PgConnection::establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)?,
+            ),
+            Backend::Sqlite => {
+                let dir = std::path::Path::new(&self.url).parent();
+                if let Some(dir) = dir.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        diesel::r2d2::Error::ConnectionError(ConnectionError::BadConnection(
+                            format!("cannot create {}: {e}", dir.display()),
+                        ))
+                    })?;
+                }
+                let mut conn = SqliteConnection::establish(&self.url)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // WAL lets readers run beside a writer; busy_timeout makes concurrent writers
+                // wait instead of failing with "database is locked"; SQLite leaves foreign
+                // keys off unless asked on every connection.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                DbConnection::Sqlite(conn)
+            }
+        };
+        conn.set_instrumentation(StatementCounter(Arc::clone(&self.statements)));
+        Ok(conn)
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+struct StatementCounter(Arc<AtomicU64>);
+
+impl Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A pool and what is known about it.
+#[derive(Clone)]
+pub struct Database {
+    /// The connections.
+    pub pool: Pool,
+    /// Statements run so far by the pool's connections.
+    pub statements: Arc<AtomicU64>,
+    /// Which database it is.
+    pub backend: Backend,
+}
+
+impl Database {
+    /// Builds the pool without connecting yet: the service starts even while the database is
+    /// down, answers 503 meanwhile (`/ready` says why), and recovers by itself.
+    pub fn new(url: &str, size: u32, timeout: Duration) -> Self {
+        let manager = Manager::new(url);
+        let statements = manager.statements();
+        let backend = manager.backend();
+        // SQLite allows one writer at a time; a small pool avoids piling up busy waits.
+        let size = match backend {
+            Backend::Postgres => size,
+            Backend::Sqlite => size.min(4),
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(timeout)
+            .test_on_check_out(false)
+            .build_unchecked(manager);
+        Self {
+            pool,
+            statements,
+            backend,
+        }
+    }
+
+    /// Statements run so far.
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}
+
+/// Applies pending migrations; returns their names.
+pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+    let applied = match conn {
+        DbConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    };
+    applied
+        .map(|versions| versions.iter().map(ToString::to_string).collect())
+        .map_err(|e| e.to_string())
+}

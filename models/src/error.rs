@@ -1,0 +1,135 @@
+//! The models tier's one error type, and the central mapping of database errors.
+//!
+//! Unknown records -> 404, unique violations -> 409 naming the field, invalid input -> 422,
+//! a precondition on the owner -> 403, pool exhausted or database unreachable -> 503,
+//! anything else -> an opaque 500 whose cause goes to the log only.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use conduit_wire::ErrorBody;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// Everything a models handler can answer besides success.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 404 `{"<subject>": ["not found"]}`.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409 `{"<field>": ["has already been taken"]}`.
+    #[error("{0} has already been taken")]
+    Taken(&'static str),
+    /// 403 `{"<subject>": ["forbidden"]}`: the caller is not the owner.
+    #[error("{0} forbidden")]
+    Forbidden(&'static str),
+    /// 422 with field-level messages.
+    #[error("invalid input: {}", .0.summary())]
+    Invalid(ErrorBody),
+    /// 503: the database cannot be reached (or the pool is exhausted).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// 500: a bug or an unexpected database answer; the client sees nothing more.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// 422 with one message about one field.
+    pub fn invalid(field: &str, message: &str) -> Self {
+        Self::Invalid(ErrorBody::new(field, message))
+    }
+}
+
+impl From<DieselError> for Error {
+    fn from(err: DieselError) -> Self {
+        match err {
+            DieselError::NotFound => Self::NotFound("record"),
+            DieselError::DatabaseError(kind, info) => match kind {
+                DatabaseErrorKind::UniqueViolation => {
+                    let field = taken_field(info.constraint_name(), info.message());
+                    Self::Taken(field)
+                }
+                DatabaseErrorKind::ForeignKeyViolation => {
+                    Self::invalid("reference", "refers to a record that does not exist")
+                }
+                DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
+                    Self::invalid("record", info.message())
+                }
+                DatabaseErrorKind::ClosedConnection => Self::Unavailable(info.message().into()),
+                _ => Self::Internal(format!("{kind:?}: {}", info.message())),
+            },
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(err: r2d2::Error) -> Self {
+        Self::Unavailable(err.to_string())
+    }
+}
+
+/// Names the field of a unique violation from PostgreSQL's constraint name or SQLite's
+/// "UNIQUE constraint failed: users.email" message.
+fn taken_field(constraint: Option<&str>, message: &str) -> &'static str {
+    let text = constraint.unwrap_or(message);
+    if text.contains("username") {
+        "username"
+    } else if text.contains("email") {
+        "email"
+    } else if text.contains("slug") {
+        "slug"
+    } else if text.contains("name") {
+        "name"
+    } else {
+        "record"
+    }
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Taken(_) => StatusCode::CONFLICT,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = match self {
+            Self::NotFound(subject) => ErrorBody::new(*subject, "not found"),
+            Self::Taken(field) => ErrorBody::new(*field, "has already been taken"),
+            Self::Forbidden(subject) => ErrorBody::new(*subject, "forbidden"),
+            Self::Invalid(body) => body.clone(),
+            Self::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                ErrorBody::new("database", "is unavailable, try again shortly")
+            }
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                ErrorBody::new("server", "internal error")
+            }
+        };
+        HttpResponse::build(self.status_code()).json(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_violations_name_the_field_on_both_backends() {
+        assert_eq!(taken_field(Some("users_email_key"), ""), "email");
+        assert_eq!(
+            taken_field(None, "UNIQUE constraint failed: users.username"),
+            "username"
+        );
+        assert_eq!(
+            taken_field(None, "UNIQUE constraint failed: articles.slug"),
+            "slug"
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! The models tier: the only service that touches the database.
+//!
+//! A JSON CRUD API over users, profiles and follows, articles and tags, favorites and
+//! comments, shaped for its callers (see `README.md`, "The models API"). [`run`] starts the
+//! HTTP server on a listener the caller bound, so tests run it on port 0.
+
+pub mod db;
+pub mod error;
+pub mod fixtures;
+pub mod handlers;
+pub mod queries;
+pub mod settings;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use conduit_service::{Metrics, ReadyCheck, health_routes, json, request_context};
+
+pub use db::{Database, DbConnection, Pool};
+pub use error::Error;
+pub use settings::Settings;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Database,
+}
+
+impl AppState {
+    /// Runs `f` with a pooled connection on actix's blocking thread pool: getting a connection
+    /// and running diesel both block.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
+    {
+        let pool = self.db.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+    }
+}
+
+/// Starts the models HTTP server on `listener` with a pool built from `settings`.
+pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server> {
+    let db = Database::new(
+        settings.database_url.expose(),
+        settings.pool_size,
+        settings.pool_timeout,
+    );
+    run_with_database(listener, settings, db)
+}
+
+/// Starts the server on an existing database handle (tests read its statement counter).
+pub fn run_with_database(
+    listener: TcpListener,
+    settings: &Settings,
+    db: Database,
+) -> std::io::Result<Server> {
+    let metrics = web::Data::new(Metrics::new("models"));
+    register_db_metrics(&metrics, &db);
+    let pool = db.pool.clone();
+    let state = web::Data::new(AppState { db });
+    let ready = ReadyCheck::new(move || {
+        let pool = pool.clone();
+        async move {
+            web::block(move || {
+                let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
+                diesel::connection::SimpleConnection::batch_execute(&mut *conn, "SELECT 1")
+                    .map_err(|e| format!("database: {e}"))
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        }
+    });
+    let body_limit = settings.body_limit;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .wrap(from_fn(request_context))
+            .configure(json::extractor_config(body_limit))
+            .configure(health_routes(ready.clone()))
+            .configure(handlers::routes)
+            .default_service(web::to(handlers::not_found))
+    })
+    .shutdown_timeout(conduit_service::SHUTDOWN_TIMEOUT_SECS)
+    .listen(listener)?;
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+fn register_db_metrics(metrics: &Metrics, db: &Database) {
+    let statements: Arc<AtomicU64> = Arc::clone(&db.statements);
+    let pool = db.pool.clone();
+    metrics.add_collector(move |out| {
+        let state = pool.state();
+        let busy = state.connections - state.idle_connections;
+        out.push_str("# HELP db_pool_connections Pooled database connections by state.\n");
+        out.push_str("# TYPE db_pool_connections gauge\n");
+        out.push_str(&format!(
+            "db_pool_connections{{state=\"idle\"}} {}\ndb_pool_connections{{state=\"busy\"}} {busy}\n",
+            state.idle_connections
+        ));
+        out.push_str("# HELP db_pool_max_connections Pool size.\n# TYPE db_pool_max_connections gauge\n");
+        out.push_str(&format!("db_pool_max_connections {}\n", pool.max_size()));
+        out.push_str("# HELP db_statements_total SQL statements run.\n# TYPE db_statements_total counter\n");
+        out.push_str(&format!(
+            "db_statements_total {}\n",
+            statements.load(Ordering::Relaxed)
+        ));
+    });
+}

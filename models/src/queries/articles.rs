@@ -1,0 +1,669 @@
+//! Articles: create, read, update, delete, favorites, and the filtered lists.
+//!
+//! A list is three steps, each a fixed number of statements whatever the page size:
+//! 1. resolve the filters (tag name, usernames) to ids, reading the stored totals on the way;
+//! 2. load one page of article ids from the index that matches the main filter
+//!    (`article_tags` for a tag, `favorites` for favorited-by, `articles` otherwise);
+//! 3. hydrate the page: articles with authors, tags, and the viewer's flags.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use conduit_wire::models::{
+    Article, ArticleList, ArticlePatch, ArticleQuery, ArticleSummary, NewArticle,
+};
+use diesel::prelude::*;
+
+use super::profiles::{PROFILE_COLUMNS, ProfileRow, followed_among};
+use super::tags::{normalize, set_for_article};
+use super::{Db, now, require, utc};
+use crate::db::DbConnection;
+use crate::db::schema::{article_tags, articles, favorites, follows, site_counters, tags, users};
+use crate::error::Error;
+use crate::per_backend;
+
+/// Largest page a list returns.
+pub const MAX_LIMIT: i64 = 100;
+/// Page size when the caller gives none.
+pub const DEFAULT_LIMIT: i64 = 20;
+
+const SUMMARY_COLUMNS: (
+    articles::id,
+    articles::slug,
+    articles::title,
+    articles::description,
+    articles::favorites_count,
+    articles::created_at,
+    articles::updated_at,
+) = (
+    articles::id,
+    articles::slug,
+    articles::title,
+    articles::description,
+    articles::favorites_count,
+    articles::created_at,
+    articles::updated_at,
+);
+
+#[derive(Debug, Queryable)]
+struct SummaryRow {
+    id: i64,
+    slug: String,
+    title: String,
+    description: String,
+    favorites_count: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// Creates an article with a unique slug made from its title.
+pub fn create(conn: &mut DbConnection, new: &NewArticle) -> Result<Article, Error> {
+    require(&[
+        ("title", &new.title),
+        ("description", &new.description),
+        ("body", &new.body),
+    ])?;
+    let tag_names = normalize(&new.tag_list);
+    let slug = conn.transaction(|conn| {
+        let bumped = diesel::update(users::table.filter(users::id.eq(new.author_id)))
+            .set(users::articles_count.eq(users::articles_count + 1))
+            .execute(conn)?;
+        if bumped == 0 {
+            return Err(Error::invalid("author_id", "does not exist"));
+        }
+        let slug = unique_slug(conn, &new.title, None)?;
+        let at = now();
+        let id: i64 = diesel::insert_into(articles::table)
+            .values((
+                articles::slug.eq(&slug),
+                articles::title.eq(&new.title),
+                articles::description.eq(&new.description),
+                articles::body.eq(&new.body),
+                articles::author_id.eq(new.author_id),
+                articles::created_at.eq(at),
+                articles::updated_at.eq(at),
+            ))
+            .returning(articles::id)
+            .get_result(conn)?;
+        bump_site_count(conn, 1)?;
+        set_for_article(conn, id, at, &tag_names)?;
+        Ok::<_, Error>(slug)
+    })?;
+    get(conn, &slug, Some(new.author_id))
+}
+
+/// A whole article, with the viewer's flags.
+pub fn get(conn: &mut DbConnection, slug: &str, viewer: Option<i64>) -> Result<Article, Error> {
+    let (id, body): (i64, String) = articles::table
+        .filter(articles::slug.eq(slug))
+        .select((articles::id, articles::body))
+        .first(conn)
+        .optional()?
+        .ok_or(Error::NotFound("article"))?;
+    let summary = summaries(conn, &[id], viewer)?
+        .pop()
+        .ok_or(Error::NotFound("article"))?;
+    Ok(Article { summary, body })
+}
+
+/// Applies a partial update, if `patch.author_id` is the author; a new title moves the slug.
+pub fn update(conn: &mut DbConnection, slug: &str, patch: &ArticlePatch) -> Result<Article, Error> {
+    let mut blank = conduit_wire::ErrorBody::default();
+    for (name, value) in [
+        ("title", &patch.title),
+        ("description", &patch.description),
+        ("body", &patch.body),
+    ] {
+        if value.as_deref().map(str::trim) == Some("") {
+            blank.push(name, "can't be blank");
+        }
+    }
+    if !blank.is_empty() {
+        return Err(Error::Invalid(blank));
+    }
+    let new_slug = conn.transaction(|conn| {
+        let owned = owned_by(conn, slug, patch.author_id)?;
+        let id = owned.id;
+        let new_slug = match &patch.title {
+            Some(title) if slugify(title) != base_of(slug) => {
+                Some(unique_slug(conn, title, Some(id))?)
+            }
+            _ => None,
+        };
+        // Strictly later than before, even within the same millisecond.
+        let at = now().max(owned.updated_at + chrono::Duration::milliseconds(1));
+        diesel::update(articles::table.filter(articles::id.eq(id)))
+            .set((
+                new_slug.as_ref().map(|s| articles::slug.eq(s)),
+                patch.title.as_ref().map(|t| articles::title.eq(t)),
+                patch
+                    .description
+                    .as_ref()
+                    .map(|d| articles::description.eq(d)),
+                patch.body.as_ref().map(|b| articles::body.eq(b)),
+                articles::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        if let Some(list) = &patch.tag_list {
+            set_for_article(conn, id, owned.created_at, &normalize(list))?;
+        }
+        Ok::<_, Error>(new_slug.unwrap_or_else(|| slug.to_owned()))
+    })?;
+    get(conn, &new_slug, Some(patch.author_id))
+}
+
+/// Deletes an article with its comments, favorites and tag links, if `author_id` wrote it.
+pub fn delete(conn: &mut DbConnection, slug: &str, author_id: i64) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        let id = owned_by(conn, slug, author_id)?.id;
+        let tag_ids: Vec<i64> = article_tags::table
+            .filter(article_tags::article_id.eq(id))
+            .select(article_tags::tag_id)
+            .load(conn)?;
+        diesel::update(tags::table.filter(tags::id.eq_any(&tag_ids)))
+            .set(tags::articles_count.eq(tags::articles_count - 1))
+            .execute(conn)?;
+        let fans = favorites::table
+            .filter(favorites::article_id.eq(id))
+            .select(favorites::user_id);
+        diesel::update(users::table.filter(users::id.eq_any(fans)))
+            .set(users::favorites_count.eq(users::favorites_count - 1))
+            .execute(conn)?;
+        diesel::update(users::table.filter(users::id.eq(author_id)))
+            .set(users::articles_count.eq(users::articles_count - 1))
+            .execute(conn)?;
+        bump_site_count(conn, -1)?;
+        // Comments, favorites and tag links go with it (ON DELETE CASCADE).
+        diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// `user_id` favorites the article (idempotent); the counts move only on a real change.
+pub fn favorite(conn: &mut DbConnection, slug: &str, user_id: i64) -> Result<Article, Error> {
+    conn.transaction(|conn| {
+        let (id, created_at) = id_by_slug(conn, slug)?;
+        let values = (
+            favorites::user_id.eq(user_id),
+            favorites::article_id.eq(id),
+            favorites::article_created_at.eq(created_at),
+        );
+        let inserted = per_backend!(conn, |c| diesel::insert_into(favorites::table)
+            .values(values)
+            .on_conflict_do_nothing()
+            .execute(c))?;
+        if inserted > 0 {
+            count_favorite(conn, id, user_id, 1)?;
+        }
+        Ok::<_, Error>(())
+    })?;
+    get(conn, slug, Some(user_id))
+}
+
+/// `user_id` unfavorites the article (idempotent).
+pub fn unfavorite(conn: &mut DbConnection, slug: &str, user_id: i64) -> Result<Article, Error> {
+    conn.transaction(|conn| {
+        let (id, _) = id_by_slug(conn, slug)?;
+        let deleted = diesel::delete(
+            favorites::table
+                .filter(favorites::user_id.eq(user_id))
+                .filter(favorites::article_id.eq(id)),
+        )
+        .execute(conn)?;
+        if deleted > 0 {
+            count_favorite(conn, id, user_id, -1)?;
+        }
+        Ok::<_, Error>(())
+    })?;
+    get(conn, slug, Some(user_id))
+}
+
+/// One page of articles matching the filters, newest first, with the total count.
+pub fn list(conn: &mut DbConnection, q: &ArticleQuery) -> Result<ArticleList, Error> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    let offset = q.offset.unwrap_or(0);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::invalid("limit", "must be between 1 and 100"));
+    }
+    if offset < 0 {
+        return Err(Error::invalid("offset", "must be 0 or more"));
+    }
+    let empty = || ArticleList {
+        articles: Vec::new(),
+        articles_count: 0,
+    };
+
+    // Step 1: filters to ids, with the stored total of each.
+    let mut totals = Vec::new();
+    let tag = match &q.tag {
+        Some(name) => match tag_by_name(conn, name)? {
+            Some((id, n)) => {
+                totals.push(n);
+                Some(id)
+            }
+            None => return Ok(empty()),
+        },
+        None => None,
+    };
+    let author = match &q.author {
+        Some(name) => match user_counts(conn, name)? {
+            Some((id, articles, _)) => {
+                totals.push(articles);
+                Some(id)
+            }
+            None => return Ok(empty()),
+        },
+        None => None,
+    };
+    let favorited = match &q.favorited {
+        Some(name) => match user_counts(conn, name)? {
+            Some((id, _, favorites)) => {
+                totals.push(favorites);
+                Some(id)
+            }
+            None => return Ok(empty()),
+        },
+        None => None,
+    };
+    let feed = q.feed;
+    if let Some(viewer) = feed {
+        totals.push(feed_total(conn, viewer)?);
+    }
+
+    // Step 2: one page of ids, driven by the index of the most selective stored relation.
+    let filters = Filters {
+        author,
+        feed,
+        favorited,
+    };
+    let (ids, counted) = if let Some(tag) = tag {
+        let base = || {
+            filters.restrict_tag_links(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq(tag))
+                    .into_boxed(),
+            )
+        };
+        let ids = base()
+            .select(article_tags::article_id)
+            .order((
+                article_tags::article_created_at.desc(),
+                article_tags::article_id.desc(),
+            ))
+            .limit(limit)
+            .offset(offset)
+            .load::<i64>(conn)?;
+        let counted = if totals.len() > 1 {
+            Some(base().count().get_result::<i64>(conn)?)
+        } else {
+            None
+        };
+        (ids, counted)
+    } else if let Some(user) = favorited {
+        let base = || {
+            filters.restrict_favorites(
+                favorites::table
+                    .filter(favorites::user_id.eq(user))
+                    .into_boxed(),
+            )
+        };
+        let ids = base()
+            .select(favorites::article_id)
+            .order((
+                favorites::article_created_at.desc(),
+                favorites::article_id.desc(),
+            ))
+            .limit(limit)
+            .offset(offset)
+            .load::<i64>(conn)?;
+        let counted = if totals.len() > 1 {
+            Some(base().count().get_result::<i64>(conn)?)
+        } else {
+            None
+        };
+        (ids, counted)
+    } else {
+        let base = || filters.restrict_articles(articles::table.into_boxed());
+        let ids = base()
+            .select(articles::id)
+            .order((articles::created_at.desc(), articles::id.desc()))
+            .limit(limit)
+            .offset(offset)
+            .load::<i64>(conn)?;
+        let counted = if totals.len() > 1 {
+            Some(base().count().get_result::<i64>(conn)?)
+        } else {
+            None
+        };
+        (ids, counted)
+    };
+    let articles_count = match (counted, totals.as_slice()) {
+        (Some(n), _) => n,
+        (None, [n]) => *n,
+        (None, _) => site_count(conn)?,
+    };
+
+    // Step 3: hydrate the page.
+    let articles = summaries(conn, &ids, q.viewer)?;
+    Ok(ArticleList {
+        articles,
+        articles_count,
+    })
+}
+
+/// The filters that are not the driving relation of a list query.
+#[derive(Debug, Clone, Copy)]
+struct Filters {
+    author: Option<i64>,
+    feed: Option<i64>,
+    favorited: Option<i64>,
+}
+
+type BoxedArticles<'a> = articles::BoxedQuery<'a, Db>;
+type BoxedTagLinks<'a> = article_tags::BoxedQuery<'a, Db>;
+type BoxedFavorites<'a> = favorites::BoxedQuery<'a, Db>;
+
+impl Filters {
+    fn restrict_articles(self, mut q: BoxedArticles<'static>) -> BoxedArticles<'static> {
+        if let Some(author) = self.author {
+            q = q.filter(articles::author_id.eq(author));
+        }
+        if let Some(viewer) = self.feed {
+            q = q.filter(articles::author_id.eq_any(followed_by(viewer)));
+        }
+        if let Some(user) = self.favorited {
+            q = q.filter(articles::id.eq_any(favorited_by(user)));
+        }
+        q
+    }
+
+    fn restrict_tag_links(self, mut q: BoxedTagLinks<'static>) -> BoxedTagLinks<'static> {
+        if let Some(author) = self.author {
+            q = q.filter(article_tags::article_id.eq_any(written_by(author)));
+        }
+        if let Some(viewer) = self.feed {
+            q = q.filter(article_tags::article_id.eq_any(in_feed_of(viewer)));
+        }
+        if let Some(user) = self.favorited {
+            q = q.filter(article_tags::article_id.eq_any(favorited_by(user)));
+        }
+        q
+    }
+
+    fn restrict_favorites(self, mut q: BoxedFavorites<'static>) -> BoxedFavorites<'static> {
+        if let Some(author) = self.author {
+            q = q.filter(favorites::article_id.eq_any(written_by(author)));
+        }
+        if let Some(viewer) = self.feed {
+            q = q.filter(favorites::article_id.eq_any(in_feed_of(viewer)));
+        }
+        q
+    }
+}
+
+// Subqueries the filters are made of (diesel cannot nest a boxed query through the
+// multi-backend connection, so each is a plain select).
+
+#[diesel::dsl::auto_type]
+fn followed_by(viewer: i64) -> _ {
+    follows::table
+        .filter(follows::follower_id.eq(viewer))
+        .select(follows::followee_id)
+}
+
+#[diesel::dsl::auto_type]
+fn favorited_by(user: i64) -> _ {
+    favorites::table
+        .filter(favorites::user_id.eq(user))
+        .select(favorites::article_id)
+}
+
+#[diesel::dsl::auto_type]
+fn written_by(author: i64) -> _ {
+    articles::table
+        .filter(articles::author_id.eq(author))
+        .select(articles::id)
+}
+
+#[diesel::dsl::auto_type]
+fn in_feed_of(viewer: i64) -> _ {
+    let followed: followed_by = followed_by(viewer);
+    articles::table
+        .filter(articles::author_id.eq_any(followed))
+        .select(articles::id)
+}
+
+/// Hydrates article ids into summaries, in the given order, with a fixed number of
+/// statements: articles with authors, their tags, and (with a viewer) two flag lookups.
+pub fn summaries(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    viewer: Option<i64>,
+) -> Result<Vec<ArticleSummary>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(SummaryRow, ProfileRow)> = articles::table
+        .inner_join(users::table)
+        .filter(articles::id.eq_any(ids))
+        .select((SUMMARY_COLUMNS, PROFILE_COLUMNS))
+        .load(conn)?;
+    let tag_rows: Vec<(i64, String)> = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq_any(ids))
+        .select((article_tags::article_id, tags::name))
+        .load(conn)?;
+    let (favorited, following) = match viewer {
+        Some(v) => {
+            let favorited: HashSet<i64> = favorites::table
+                .filter(favorites::user_id.eq(v))
+                .filter(favorites::article_id.eq_any(ids))
+                .select(favorites::article_id)
+                .load::<i64>(conn)?
+                .into_iter()
+                .collect();
+            let authors: Vec<i64> = rows.iter().map(|(_, a)| a.id).collect();
+            (favorited, followed_among(conn, v, &authors)?)
+        }
+        None => (HashSet::new(), HashSet::new()),
+    };
+
+    let mut tag_map: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, name) in tag_rows {
+        tag_map.entry(id).or_default().push(name);
+    }
+    let mut by_id: HashMap<i64, ArticleSummary> = rows
+        .into_iter()
+        .map(|(a, author)| {
+            let mut tag_list = tag_map.remove(&a.id).unwrap_or_default();
+            tag_list.sort();
+            let following = following.contains(&author.id);
+            let summary = ArticleSummary {
+                id: a.id,
+                slug: a.slug,
+                title: a.title,
+                description: a.description,
+                tag_list,
+                created_at: utc(a.created_at),
+                updated_at: utc(a.updated_at),
+                favorited: favorited.contains(&a.id),
+                favorites_count: a.favorites_count,
+                author: author.into_profile(following),
+            };
+            (a.id, summary)
+        })
+        .collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// The id and creation time of an article.
+pub fn id_by_slug(conn: &mut DbConnection, slug: &str) -> Result<(i64, NaiveDateTime), Error> {
+    articles::table
+        .filter(articles::slug.eq(slug))
+        .select((articles::id, articles::created_at))
+        .first(conn)
+        .optional()?
+        .ok_or(Error::NotFound("article"))
+}
+
+/// Lowercase ASCII letters and digits joined by single dashes, at most 80 characters.
+pub fn slugify(title: &str) -> String {
+    let mut slug = String::with_capacity(title.len());
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let mut slug: String = slug.trim_end_matches('-').chars().take(80).collect();
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.is_empty() {
+        "article".to_owned()
+    } else {
+        slug
+    }
+}
+
+/// A slug for `title` not used by any other article: the plain slug when free, else the
+/// slug with a short random suffix.
+fn unique_slug(conn: &mut DbConnection, title: &str, this: Option<i64>) -> Result<String, Error> {
+    let base = slugify(title);
+    let mut candidate = base.clone();
+    for _ in 0..8 {
+        let owner: Option<i64> = articles::table
+            .filter(articles::slug.eq(&candidate))
+            .select(articles::id)
+            .first(conn)
+            .optional()?;
+        match owner {
+            None => return Ok(candidate),
+            Some(id) if Some(id) == this => return Ok(candidate),
+            Some(_) => {
+                let suffix: String = (0..6)
+                    .map(|_| fastrand::alphanumeric().to_ascii_lowercase())
+                    .collect();
+                candidate = format!("{base}-{suffix}");
+            }
+        }
+    }
+    Err(Error::Taken("slug"))
+}
+
+/// The slug without a random suffix added by [`unique_slug`].
+fn base_of(slug: &str) -> &str {
+    match slug.rsplit_once('-') {
+        Some((base, suffix))
+            if suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            base
+        }
+        _ => slug,
+    }
+}
+
+#[derive(Debug, Queryable)]
+struct Owned {
+    id: i64,
+    author_id: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// Checks the article exists (404) and that `author_id` wrote it (403).
+fn owned_by(conn: &mut DbConnection, slug: &str, author_id: i64) -> Result<Owned, Error> {
+    let row: Owned = articles::table
+        .filter(articles::slug.eq(slug))
+        .select((
+            articles::id,
+            articles::author_id,
+            articles::created_at,
+            articles::updated_at,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(Error::NotFound("article"))?;
+    if row.author_id != author_id {
+        return Err(Error::Forbidden("article"));
+    }
+    Ok(row)
+}
+
+fn count_favorite(conn: &mut DbConnection, article: i64, user: i64, by: i64) -> Result<(), Error> {
+    diesel::update(articles::table.filter(articles::id.eq(article)))
+        .set(articles::favorites_count.eq(articles::favorites_count + by))
+        .execute(conn)?;
+    diesel::update(users::table.filter(users::id.eq(user)))
+        .set(users::favorites_count.eq(users::favorites_count + by))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn bump_site_count(conn: &mut DbConnection, by: i64) -> Result<(), Error> {
+    diesel::update(site_counters::table.filter(site_counters::name.eq("articles")))
+        .set(site_counters::value.eq(site_counters::value + by))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn site_count(conn: &mut DbConnection) -> Result<i64, Error> {
+    Ok(site_counters::table
+        .filter(site_counters::name.eq("articles"))
+        .select(site_counters::value)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+fn tag_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<(i64, i64)>, Error> {
+    Ok(tags::table
+        .filter(tags::name.eq(name))
+        .select((tags::id, tags::articles_count))
+        .first(conn)
+        .optional()?)
+}
+
+fn user_counts(conn: &mut DbConnection, username: &str) -> Result<Option<(i64, i64, i64)>, Error> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select((users::id, users::articles_count, users::favorites_count))
+        .first(conn)
+        .optional()?)
+}
+
+/// Articles written by the authors `viewer` follows: a sum over the followed users.
+fn feed_total(conn: &mut DbConnection, viewer: i64) -> Result<i64, Error> {
+    let counts: Vec<i64> = users::table
+        .filter(users::id.eq_any(followed_by(viewer)))
+        .select(users::articles_count)
+        .load(conn)?;
+    Ok(counts.into_iter().sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugify_keeps_ascii_words_joined_by_dashes() {
+        assert_eq!(
+            slugify("How to Train Your Dragon!"),
+            "how-to-train-your-dragon"
+        );
+        assert_eq!(
+            slugify("  --Rust 2024: what's new?-- "),
+            "rust-2024-what-s-new"
+        );
+        assert_eq!(slugify("日本語"), "article");
+        assert_eq!(slugify(&"a ".repeat(100)).len(), 79);
+    }
+
+    #[test]
+    fn base_of_strips_only_the_random_suffix() {
+        assert_eq!(base_of("hello-world-a1b2c3"), "hello-world");
+        assert_eq!(base_of("hello-world"), "hello-world");
+        assert_eq!(base_of("rust-2024"), "rust-2024");
+    }
+}

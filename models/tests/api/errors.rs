@@ -1,0 +1,55 @@
+use reqwest::Method;
+use serde_json::json;
+
+use crate::app_tests;
+use crate::helpers::TestApp;
+
+app_tests! {
+    async fn malformed_json_and_wrong_types_are_422_with_an_errors_body(app) {
+        let res = app.http.post(format!("{}/users", app.address))
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 422);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(body["errors"]["body"][0].is_string());
+        let (status, body) = app.post("/articles", json!({"author_id": "one", "title": 5})).await;
+        assert_eq!(status, 422);
+        assert!(body["errors"]["body"][0].as_str().unwrap().contains("invalid type"));
+        let (status, _) = app.post("/users", json!({"username": "x"})).await;
+        assert_eq!(status, 422, "missing fields");
+    }
+
+    async fn bodies_over_the_limit_are_413(app) {
+        let big = "x".repeat(100 * 1024);
+        let (status, body) = app.post("/users", json!({"username": big, "email": "e", "password_hash": "h"})).await;
+        assert_eq!(status, 413);
+        assert!(body["errors"]["body"][0].as_str().unwrap().contains("larger than"));
+    }
+
+    async fn unknown_routes_and_bad_path_ids_answer_json(app) {
+        let (status, body) = app.get("/no/such/route").await;
+        assert_eq!((status, body), (404, json!({"errors": {"route": ["not found"]}})));
+        let (status, body) = app.get("/users/not-a-number").await;
+        assert_eq!(status, 422);
+        assert!(body["errors"]["path"].is_array());
+        let (status, _) = app.call(Method::PUT, "/tags", None).await;
+        assert_eq!(status, 404);
+    }
+}
+
+#[actix_web::test]
+async fn an_unreachable_database_gives_503_with_an_errors_body() {
+    let app = TestApp::spawn_unreachable();
+    let (status, body) = app.get("/articles").await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body,
+        json!({"errors": {"database": ["is unavailable, try again shortly"]}})
+    );
+    let (status, body) = app.get("/ready").await;
+    assert_eq!(status, 503);
+    assert_eq!(body["status"], "unavailable");
+    let (status, _) = app.get("/health").await;
+    assert_eq!(status, 200, "liveness does not depend on the database");
+}

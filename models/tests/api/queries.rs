@@ -1,0 +1,209 @@
+//! Query-level tests: query functions called directly on one connection inside a test
+//! transaction (rolled back at the end), on both backends.
+
+use conduit_wire::models::{ArticlePatch, ArticleQuery, NewArticle, NewUser};
+use diesel::Connection;
+use models::DbConnection;
+use models::queries::{articles, profiles, users};
+
+use crate::helpers::{Backend, connection};
+
+fn in_transaction(backend: Backend, test: impl FnOnce(&mut DbConnection)) {
+    let Some((mut conn, _guard)) = connection(backend) else {
+        return;
+    };
+    conn.begin_test_transaction().unwrap();
+    test(&mut conn);
+}
+
+fn user(conn: &mut DbConnection, name: &str) -> i64 {
+    users::create(
+        conn,
+        &NewUser {
+            username: name.into(),
+            email: format!("{name}@q.example"),
+            password_hash: "h".into(),
+        },
+    )
+    .unwrap()
+    .id
+}
+
+fn article(conn: &mut DbConnection, author: i64, title: &str, tags: &[&str]) -> String {
+    articles::create(
+        conn,
+        &NewArticle {
+            author_id: author,
+            title: title.into(),
+            description: "d".into(),
+            body: "b".into(),
+            tag_list: tags.iter().map(|t| t.to_string()).collect(),
+        },
+    )
+    .unwrap()
+    .summary
+    .slug
+}
+
+fn statements(conn: &mut DbConnection, run: impl FnOnce(&mut DbConnection)) -> u64 {
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = count.clone();
+    conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    run(conn);
+    conn.set_instrumentation(diesel::connection::get_default_instrumentation());
+    count.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn list_statement_count_does_not_grow_with_the_page(backend: Backend) {
+    in_transaction(backend, |conn| {
+        let viewer = user(conn, "q-viewer");
+        profiles::follow(conn, viewer, "ada").unwrap();
+        let mut per_page = Vec::new();
+        for limit in [2, 20] {
+            for query in [
+                ArticleQuery::default(),
+                ArticleQuery {
+                    tag: Some("postgres".into()),
+                    ..Default::default()
+                },
+                ArticleQuery {
+                    feed: Some(viewer),
+                    ..Default::default()
+                },
+                ArticleQuery {
+                    favorited: Some("ada".into()),
+                    author: Some("brook".into()),
+                    ..Default::default()
+                },
+            ] {
+                let query = ArticleQuery {
+                    limit: Some(limit),
+                    viewer: Some(viewer),
+                    ..query
+                };
+                per_page.push(statements(conn, |c| {
+                    articles::list(c, &query).unwrap();
+                }));
+            }
+        }
+        let (twos, twenties) = per_page.split_at(4);
+        assert_eq!(twos, twenties, "statements per list, 2 vs 20 articles");
+        assert!(twenties.iter().all(|n| *n <= 8), "{twenties:?}");
+    });
+}
+
+fn counters_follow_every_write(backend: Backend) {
+    in_transaction(backend, |conn| {
+        let a = user(conn, "q-a");
+        let b = user(conn, "q-b");
+        let slug = article(conn, a, "Counted", &["q-tag"]);
+        articles::favorite(conn, &slug, b).unwrap();
+        articles::favorite(conn, &slug, b).unwrap();
+        let by = |q: ArticleQuery, conn: &mut DbConnection| {
+            articles::list(conn, &q).unwrap().articles_count
+        };
+        assert_eq!(
+            by(
+                ArticleQuery {
+                    favorited: Some("q-b".into()),
+                    ..Default::default()
+                },
+                conn
+            ),
+            1
+        );
+        assert_eq!(
+            by(
+                ArticleQuery {
+                    tag: Some("q-tag".into()),
+                    ..Default::default()
+                },
+                conn
+            ),
+            1
+        );
+        let patch = ArticlePatch {
+            author_id: a,
+            tag_list: Some(vec!["q-other".into()]),
+            ..Default::default()
+        };
+        articles::update(conn, &slug, &patch).unwrap();
+        assert_eq!(
+            by(
+                ArticleQuery {
+                    tag: Some("q-tag".into()),
+                    ..Default::default()
+                },
+                conn
+            ),
+            0
+        );
+        assert_eq!(
+            by(
+                ArticleQuery {
+                    tag: Some("q-other".into()),
+                    ..Default::default()
+                },
+                conn
+            ),
+            1
+        );
+        let total = by(ArticleQuery::default(), conn);
+        articles::delete(conn, &slug, a).unwrap();
+        assert_eq!(by(ArticleQuery::default(), conn), total - 1);
+        assert_eq!(
+            by(
+                ArticleQuery {
+                    favorited: Some("q-b".into()),
+                    ..Default::default()
+                },
+                conn
+            ),
+            0
+        );
+        assert_eq!(
+            by(
+                ArticleQuery {
+                    author: Some("q-a".into()),
+                    ..Default::default()
+                },
+                conn
+            ),
+            0
+        );
+        assert_eq!(
+            by(
+                ArticleQuery {
+                    tag: Some("q-other".into()),
+                    ..Default::default()
+                },
+                conn
+            ),
+            0
+        );
+    });
+}
+
+#[test]
+fn list_statement_count_does_not_grow_with_the_page_sqlite() {
+    list_statement_count_does_not_grow_with_the_page(Backend::Sqlite);
+}
+
+#[test]
+fn list_statement_count_does_not_grow_with_the_page_postgres() {
+    list_statement_count_does_not_grow_with_the_page(Backend::Postgres);
+}
+
+#[test]
+fn counters_follow_every_write_sqlite() {
+    counters_follow_every_write(Backend::Sqlite);
+}
+
+#[test]
+fn counters_follow_every_write_postgres() {
+    counters_follow_every_write(Backend::Postgres);
+}
