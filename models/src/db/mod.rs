@@ -95,9 +95,16 @@ impl Manager {
     /// Opens one connection (outside any pool).
     pub fn establish(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         let mut conn = match self.backend {
-            Backend::Postgres => DbConnection::Pg(
-                PgConnection::establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)?,
-            ),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // Every hot query is a cached prepared statement driven by an index range
+                // with a LIMIT, so a generic plan is as good as a custom one; planning each
+                // execution anew cost a third of the list endpoint's database time.
+                conn.batch_execute("SET plan_cache_mode = force_generic_plan")
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                DbConnection::Pg(conn)
+            }
             Backend::Sqlite => {
                 let dir = std::path::Path::new(&self.url).parent();
                 if let Some(dir) = dir.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {

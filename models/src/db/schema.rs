@@ -29,6 +29,7 @@ diesel::table! {
         title -> Text,
         description -> Text,
         body -> Text,
+        tag_list -> Text,
         author_id -> BigInt,
         favorites_count -> BigInt,
         created_at -> Timestamp,

@@ -6,15 +6,13 @@
 //!    (`article_tags` for a tag, `favorites` for favorited-by, `articles` otherwise);
 //! 3. hydrate the page: articles with authors, tags, and the viewer's flags.
 
-use std::collections::{HashMap, HashSet};
-
 use chrono::NaiveDateTime;
 use conduit_wire::models::{
     Article, ArticleList, ArticlePatch, ArticleQuery, ArticleSummary, NewArticle,
 };
 use diesel::prelude::*;
 
-use super::profiles::{PROFILE_COLUMNS, ProfileRow, followed_among};
+use super::profiles::{PROFILE_COLUMNS, ProfileRow};
 use super::tags::{normalize, set_for_article};
 use super::{Db, now, require, utc};
 use crate::db::DbConnection;
@@ -32,6 +30,7 @@ const SUMMARY_COLUMNS: (
     articles::slug,
     articles::title,
     articles::description,
+    articles::tag_list,
     articles::favorites_count,
     articles::created_at,
     articles::updated_at,
@@ -40,6 +39,7 @@ const SUMMARY_COLUMNS: (
     articles::slug,
     articles::title,
     articles::description,
+    articles::tag_list,
     articles::favorites_count,
     articles::created_at,
     articles::updated_at,
@@ -51,6 +51,7 @@ struct SummaryRow {
     slug: String,
     title: String,
     description: String,
+    tag_list: String,
     favorites_count: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
@@ -271,84 +272,179 @@ pub fn list(conn: &mut DbConnection, q: &ArticleQuery) -> Result<ArticleList, Er
     }
 
     // Step 2: one page of ids, driven by the index of the most selective stored relation.
+    // A single filter (the common case) is a plain query whose prepared statement the
+    // connection caches; combinations are built as boxed queries (never cached).
     let filters = Filters {
         author,
         feed,
         favorited,
     };
-    let (ids, counted) = if let Some(tag) = tag {
-        let base = || {
-            filters.restrict_tag_links(
-                article_tags::table
-                    .filter(article_tags::tag_id.eq(tag))
-                    .into_boxed(),
-            )
+    let page = Page { limit, offset };
+    let single = [
+        tag.is_some(),
+        author.is_some(),
+        favorited.is_some(),
+        feed.is_some(),
+    ]
+    .iter()
+    .filter(|f| **f)
+    .count()
+        <= 1;
+    let (articles, articles_count) = if single {
+        // Steps 2 and 3 in one statement: the page of ids is a subquery of the hydration.
+        let articles = page.single_filter(conn, tag, filters, q.viewer)?;
+        let count = match totals.as_slice() {
+            [n] => *n,
+            _ => site_count(conn)?,
         };
-        let ids = base()
-            .select(article_tags::article_id)
-            .order((
-                article_tags::article_created_at.desc(),
-                article_tags::article_id.desc(),
-            ))
-            .limit(limit)
-            .offset(offset)
-            .load::<i64>(conn)?;
-        let counted = if totals.len() > 1 {
-            Some(base().count().get_result::<i64>(conn)?)
-        } else {
-            None
-        };
-        (ids, counted)
-    } else if let Some(user) = favorited {
-        let base = || {
-            filters.restrict_favorites(
-                favorites::table
-                    .filter(favorites::user_id.eq(user))
-                    .into_boxed(),
-            )
-        };
-        let ids = base()
-            .select(favorites::article_id)
-            .order((
-                favorites::article_created_at.desc(),
-                favorites::article_id.desc(),
-            ))
-            .limit(limit)
-            .offset(offset)
-            .load::<i64>(conn)?;
-        let counted = if totals.len() > 1 {
-            Some(base().count().get_result::<i64>(conn)?)
-        } else {
-            None
-        };
-        (ids, counted)
+        (articles, count)
     } else {
-        let base = || filters.restrict_articles(articles::table.into_boxed());
-        let ids = base()
-            .select(articles::id)
-            .order((articles::created_at.desc(), articles::id.desc()))
-            .limit(limit)
-            .offset(offset)
-            .load::<i64>(conn)?;
-        let counted = if totals.len() > 1 {
-            Some(base().count().get_result::<i64>(conn)?)
-        } else {
-            None
-        };
-        (ids, counted)
+        let (ids, count) = page.combined(conn, tag, filters)?;
+        (summaries(conn, &ids, q.viewer)?, count)
     };
-    let articles_count = match (counted, totals.as_slice()) {
-        (Some(n), _) => n,
-        (None, [n]) => *n,
-        (None, _) => site_count(conn)?,
-    };
-
-    // Step 3: hydrate the page.
-    let articles = summaries(conn, &ids, q.viewer)?;
     Ok(ArticleList {
         articles,
         articles_count,
     })
+}
+
+/// Paging of a list query.
+#[derive(Debug, Clone, Copy)]
+struct Page {
+    limit: i64,
+    offset: i64,
+}
+
+impl Page {
+    /// One hydrated page for at most one filter, in one cacheable statement per filter.
+    fn single_filter(
+        self,
+        conn: &mut DbConnection,
+        tag: Option<i64>,
+        f: Filters,
+        viewer: Option<i64>,
+    ) -> Result<Vec<ArticleSummary>, Error> {
+        let Page { limit, offset } = self;
+        let rows = if let Some(tag) = tag {
+            let page = article_tags::table
+                .filter(article_tags::tag_id.eq(tag))
+                .select(article_tags::article_id)
+                .order((
+                    article_tags::article_created_at.desc(),
+                    article_tags::article_id.desc(),
+                ))
+                .limit(limit)
+                .offset(offset);
+            hydrate!(conn, viewer, articles::id.eq_any(page))
+        } else if let Some(user) = f.favorited {
+            let fav = diesel::alias!(favorites as page_favorites);
+            let page = fav
+                .filter(fav.field(favorites::user_id).eq(user))
+                .select(fav.field(favorites::article_id))
+                .order((
+                    fav.field(favorites::article_created_at).desc(),
+                    fav.field(favorites::article_id).desc(),
+                ))
+                .limit(limit)
+                .offset(offset);
+            hydrate!(conn, viewer, articles::id.eq_any(page))
+        } else if let Some(author) = f.author {
+            let a = diesel::alias!(articles as page_articles);
+            let page = a
+                .filter(a.field(articles::author_id).eq(author))
+                .select(a.field(articles::id))
+                .order((
+                    a.field(articles::created_at).desc(),
+                    a.field(articles::id).desc(),
+                ))
+                .limit(limit)
+                .offset(offset);
+            hydrate!(conn, viewer, articles::id.eq_any(page))
+        } else if let Some(viewer_id) = f.feed {
+            let (a, fo) = diesel::alias!(articles as page_articles, follows as page_follows);
+            let followed = fo
+                .filter(fo.field(follows::follower_id).eq(viewer_id))
+                .select(fo.field(follows::followee_id));
+            let page = a
+                .filter(a.field(articles::author_id).eq_any(followed))
+                .select(a.field(articles::id))
+                .order((
+                    a.field(articles::created_at).desc(),
+                    a.field(articles::id).desc(),
+                ))
+                .limit(limit)
+                .offset(offset);
+            hydrate!(conn, viewer, articles::id.eq_any(page))
+        } else {
+            let a = diesel::alias!(articles as page_articles);
+            let page = a
+                .select(a.field(articles::id))
+                .order((
+                    a.field(articles::created_at).desc(),
+                    a.field(articles::id).desc(),
+                ))
+                .limit(limit)
+                .offset(offset);
+            hydrate!(conn, viewer, articles::id.eq_any(page))
+        };
+        Ok(to_summaries(rows))
+    }
+
+    /// Ids of one page and the exact count, for two or more filters.
+    fn combined(
+        self,
+        conn: &mut DbConnection,
+        tag: Option<i64>,
+        filters: Filters,
+    ) -> Result<(Vec<i64>, i64), Error> {
+        let Page { limit, offset } = self;
+        if let Some(tag) = tag {
+            let base = || {
+                filters.restrict_tag_links(
+                    article_tags::table
+                        .filter(article_tags::tag_id.eq(tag))
+                        .into_boxed(),
+                )
+            };
+            let ids = base()
+                .select(article_tags::article_id)
+                .order((
+                    article_tags::article_created_at.desc(),
+                    article_tags::article_id.desc(),
+                ))
+                .limit(limit)
+                .offset(offset)
+                .load::<i64>(conn)?;
+            Ok((ids, base().count().get_result(conn)?))
+        } else if let Some(user) = filters.favorited {
+            let base = || {
+                filters.restrict_favorites(
+                    favorites::table
+                        .filter(favorites::user_id.eq(user))
+                        .into_boxed(),
+                )
+            };
+            let ids = base()
+                .select(favorites::article_id)
+                .order((
+                    favorites::article_created_at.desc(),
+                    favorites::article_id.desc(),
+                ))
+                .limit(limit)
+                .offset(offset)
+                .load::<i64>(conn)?;
+            Ok((ids, base().count().get_result(conn)?))
+        } else {
+            let base = || filters.restrict_articles(articles::table.into_boxed());
+            let ids = base()
+                .select(articles::id)
+                .order((articles::created_at.desc(), articles::id.desc()))
+                .limit(limit)
+                .offset(offset)
+                .load::<i64>(conn)?;
+            Ok((ids, base().count().get_result(conn)?))
+        }
+    }
 }
 
 /// The filters that are not the driving relation of a list query.
@@ -433,8 +529,44 @@ fn in_feed_of(viewer: i64) -> _ {
         .select(articles::id)
 }
 
-/// Hydrates article ids into summaries, in the given order, with a fixed number of
-/// statements: articles with authors, their tags, and (with a viewer) two flag lookups.
+type HydratedRow = (SummaryRow, ProfileRow, Option<i64>, Option<i64>);
+
+/// Loads the summaries of the articles matching `$filter`, newest first, in ONE statement:
+/// articles with their authors, the stored tag list, and the viewer's flags through two
+/// left joins (an anonymous viewer is id -1, which matches nothing, so the statement text
+/// never changes). Runs on the concrete connection: PostgreSQL then binds an id list as one
+/// array (`= ANY($1)`) and reuses the prepared statement, where the multi-backend type would
+/// write `IN ($1, $2, ...)`, which diesel never caches.
+macro_rules! hydrate {
+    ($conn:expr, $viewer:expr, $filter:expr) => {{
+        let viewer: i64 = $viewer.unwrap_or(-1);
+        let query = articles::table
+            .inner_join(users::table)
+            .left_join(
+                favorites::table.on(favorites::article_id
+                    .eq(articles::id)
+                    .and(favorites::user_id.eq(viewer))),
+            )
+            .left_join(
+                follows::table.on(follows::followee_id
+                    .eq(articles::author_id)
+                    .and(follows::follower_id.eq(viewer))),
+            )
+            .filter($filter)
+            .order((articles::created_at.desc(), articles::id.desc()))
+            .select((
+                SUMMARY_COLUMNS,
+                PROFILE_COLUMNS,
+                favorites::user_id.nullable(),
+                follows::follower_id.nullable(),
+            ));
+        let rows: Vec<HydratedRow> = per_backend!($conn, |c| query.load(c))?;
+        rows
+    }};
+}
+use hydrate;
+
+/// The summaries of articles `ids`, newest first (see [`hydrate!`]).
 pub fn summaries(
     conn: &mut DbConnection,
     ids: &[i64],
@@ -443,57 +575,36 @@ pub fn summaries(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(SummaryRow, ProfileRow)> = articles::table
-        .inner_join(users::table)
-        .filter(articles::id.eq_any(ids))
-        .select((SUMMARY_COLUMNS, PROFILE_COLUMNS))
-        .load(conn)?;
-    let tag_rows: Vec<(i64, String)> = article_tags::table
-        .inner_join(tags::table)
-        .filter(article_tags::article_id.eq_any(ids))
-        .select((article_tags::article_id, tags::name))
-        .load(conn)?;
-    let (favorited, following) = match viewer {
-        Some(v) => {
-            let favorited: HashSet<i64> = favorites::table
-                .filter(favorites::user_id.eq(v))
-                .filter(favorites::article_id.eq_any(ids))
-                .select(favorites::article_id)
-                .load::<i64>(conn)?
-                .into_iter()
-                .collect();
-            let authors: Vec<i64> = rows.iter().map(|(_, a)| a.id).collect();
-            (favorited, followed_among(conn, v, &authors)?)
-        }
-        None => (HashSet::new(), HashSet::new()),
-    };
+    Ok(to_summaries(hydrate!(
+        conn,
+        viewer,
+        articles::id.eq_any(ids)
+    )))
+}
 
-    let mut tag_map: HashMap<i64, Vec<String>> = HashMap::new();
-    for (id, name) in tag_rows {
-        tag_map.entry(id).or_default().push(name);
-    }
-    let mut by_id: HashMap<i64, ArticleSummary> = rows
-        .into_iter()
-        .map(|(a, author)| {
-            let mut tag_list = tag_map.remove(&a.id).unwrap_or_default();
-            tag_list.sort();
-            let following = following.contains(&author.id);
-            let summary = ArticleSummary {
-                id: a.id,
-                slug: a.slug,
-                title: a.title,
-                description: a.description,
-                tag_list,
-                created_at: utc(a.created_at),
-                updated_at: utc(a.updated_at),
-                favorited: favorited.contains(&a.id),
-                favorites_count: a.favorites_count,
-                author: author.into_profile(following),
-            };
-            (a.id, summary)
+fn to_summaries(rows: Vec<HydratedRow>) -> Vec<ArticleSummary> {
+    rows.into_iter()
+        .map(|(a, author, favorited, following)| ArticleSummary {
+            id: a.id,
+            slug: a.slug,
+            title: a.title,
+            description: a.description,
+            tag_list: decode_tags(&a.tag_list),
+            created_at: utc(a.created_at),
+            updated_at: utc(a.updated_at),
+            favorited: favorited.is_some(),
+            favorites_count: a.favorites_count,
+            author: author.into_profile(following.is_some()),
         })
-        .collect();
-    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+        .collect()
+}
+
+/// The stored tag list (a JSON array of sorted names, kept by `set_for_article`).
+fn decode_tags(stored: &str) -> Vec<String> {
+    serde_json::from_str(stored).unwrap_or_else(|e| {
+        tracing::error!(%e, stored, "unreadable stored tag list");
+        Vec::new()
+    })
 }
 
 /// The id and creation time of an article.

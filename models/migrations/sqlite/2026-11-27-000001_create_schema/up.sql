@@ -28,6 +28,9 @@ CREATE TABLE articles (
     title           TEXT NOT NULL,
     description     TEXT NOT NULL,
     body            TEXT NOT NULL,
+    -- The article's tag names as a sorted JSON array: pages read it without a join.
+    -- article_tags stays the source of truth for "by tag" lists and counts.
+    tag_list        TEXT NOT NULL DEFAULT '[]',
     author_id       BIGINT NOT NULL REFERENCES users (id),
     favorites_count BIGINT NOT NULL DEFAULT 0,
     created_at      TIMESTAMP NOT NULL,

@@ -1,0 +1,72 @@
+# Shared helpers of the benchmark scripts: a private PostgreSQL cluster on a free port, run
+# as an unprivileged user when we are root, stopped and removed on exit.
+# shellcheck shell=bash
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+pg_bin() {
+    # Debian keeps the server binaries off PATH; a PATH entry may be a symlink into them.
+    if command -v initdb >/dev/null 2>&1; then
+        dirname "$(readlink -f "$(command -v initdb)")"
+    else
+        find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1
+    fi
+}
+
+# pg_start DIR [extra postgres -c options...]: sets PG_PORT and PG_URL_BASE
+pg_start() {
+    local dir=$1; shift
+    local bin; bin=$(pg_bin)
+    [ -x "$bin/initdb" ] || { echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2; return 1; }
+    local run=()
+    if [ "$(id -u)" -eq 0 ]; then
+        run=(setpriv --reuid=postgres --regid=postgres --init-groups)
+        mkdir -p "$dir" && chown postgres:postgres "$dir"
+    else
+        mkdir -p "$dir"
+    fi
+    "${run[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1
+    PG_PORT=$(free_port)
+    "${run[@]}" "$bin/postgres" -D "$dir/data" -p "$PG_PORT" -h 127.0.0.1 -k "$dir" \
+        -c shared_buffers=256MB -c max_connections=200 "$@" >"$dir/server.log" 2>&1 &
+    PG_PID=$!
+    for _ in $(seq 1 100); do
+        "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" && break
+        sleep 0.1
+    done
+    PG_URL_BASE="postgres://postgres@127.0.0.1:$PG_PORT"
+    PG_PSQL=("$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -X -q)
+}
+
+pg_stop() {
+    [ -n "${PG_PID:-}" ] && kill -INT "$PG_PID" 2>/dev/null && wait "$PG_PID" 2>/dev/null
+    PG_PID=
+}
+
+# wait_http URL: waits until URL answers 200 (at most 20 s)
+wait_http() {
+    for _ in $(seq 1 200); do
+        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "no answer from $1" >&2
+    return 1
+}
+
+# bench NAME URL: wrk for $DURATION with 2 threads and 32 connections; prints one table row
+bench() {
+    local name=$1 url=$2 out
+    out=$(wrk -t2 -c32 -d"${DURATION:-10}s" --latency "$url")
+    local rps p50 p99 errors
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+    p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+    errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
+    printf '| %-28s | %10s | %8s | %8s | %s\n' "$name" "$rps" "$p50" "$p99" "${errors:-no errors}"
+}
+
+rss_mib() {
+    awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"
+}
