@@ -20,8 +20,23 @@ pub fn require<T>(what: &str, found: Result<T, String>) -> Option<T> {
         Ok(v) => Some(v),
         Err(why) if in_ci() => panic!("{what} is required under CI=true: {why}"),
         Err(why) => {
-            eprintln!("skipped: {what} not available: {why}");
+            say_once(&format!("skipped: {what} not available: {why}"));
             None
         }
+    }
+}
+
+/// Prints a line to the real stderr once per process: the test harness captures `eprintln!`
+/// of passing tests, and a skip must be visible.
+fn say_once(line: &str) {
+    use std::io::Write;
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if !said.iter().any(|s| s == line) {
+        said.push(line.to_owned());
+        let _ = writeln!(
+            std::io::stderr(),
+            "{line} (tests that need it pass without running)"
+        );
     }
 }

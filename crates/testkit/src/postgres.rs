@@ -5,7 +5,8 @@
 //! watchdog when the test process exits. PostgreSQL refuses to run as root, so under root the
 //! server runs as the `postgres` user (Debian's package creates it) through `setpriv`.
 //!
-//! Binaries are looked up on `PATH`, then in Debian's `/usr/lib/postgresql/<version>/bin`.
+//! Binaries are looked up in `$CONDUIT_POSTGRES_BIN` when it is set (and only there), else on
+//! `PATH`, then in Debian's `/usr/lib/postgresql/<version>/bin`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -108,6 +109,17 @@ impl Drop for Database {
 }
 
 fn bin_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("CONDUIT_POSTGRES_BIN") {
+        let dir = PathBuf::from(dir);
+        return if dir.join("initdb").is_file() {
+            Ok(dir)
+        } else {
+            Err(format!(
+                "no initdb in CONDUIT_POSTGRES_BIN={}",
+                dir.display()
+            ))
+        };
+    }
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             if dir.join("initdb").is_file() && dir.join("postgres").is_file() {

@@ -290,20 +290,20 @@ pub fn list(conn: &mut DbConnection, q: &ArticleQuery) -> Result<ArticleList, Er
     .filter(|f| **f)
     .count()
         <= 1;
-    let (articles, articles_count) = if single {
-        // Steps 2 and 3 in one statement: the page of ids is a subquery of the hydration.
-        let articles = page.single_filter(conn, tag, filters, q.viewer)?;
+    let (ids, articles_count) = if single {
+        let ids = page.single_filter(conn, tag, filters)?;
         let count = match totals.as_slice() {
             [n] => *n,
             _ => site_count(conn)?,
         };
-        (articles, count)
+        (ids, count)
     } else {
-        let (ids, count) = page.combined(conn, tag, filters)?;
-        (summaries(conn, &ids, q.viewer)?, count)
+        page.combined(conn, tag, filters)?
     };
+
+    // Step 3: hydrate the page.
     Ok(ArticleList {
-        articles,
+        articles: summaries(conn, &ids, q.viewer)?,
         articles_count,
     })
 }
@@ -316,17 +316,22 @@ struct Page {
 }
 
 impl Page {
-    /// One hydrated page for at most one filter, in one cacheable statement per filter.
+    /// Ids of one page for at most one filter; each arm is a plain query, so its prepared
+    /// statement is cached, and each is one range scan of the filter's index.
+    ///
+    /// (Folding this into the hydration as `id = ANY(SELECT ... LIMIT $n)` saves a round
+    /// trip, but a generic plan cannot see the LIMIT and chose a sequential scan of the
+    /// whole table at 1M articles; two statements keep both plans index-driven.)
     fn single_filter(
         self,
         conn: &mut DbConnection,
         tag: Option<i64>,
         f: Filters,
-        viewer: Option<i64>,
-    ) -> Result<Vec<ArticleSummary>, Error> {
+    ) -> Result<Vec<i64>, Error> {
         let Page { limit, offset } = self;
-        let rows = if let Some(tag) = tag {
-            let page = article_tags::table
+        let newest = (articles::created_at.desc(), articles::id.desc());
+        let ids = if let Some(tag) = tag {
+            article_tags::table
                 .filter(article_tags::tag_id.eq(tag))
                 .select(article_tags::article_id)
                 .order((
@@ -334,60 +339,44 @@ impl Page {
                     article_tags::article_id.desc(),
                 ))
                 .limit(limit)
-                .offset(offset);
-            hydrate!(conn, viewer, articles::id.eq_any(page))
+                .offset(offset)
+                .load(conn)?
         } else if let Some(user) = f.favorited {
-            let fav = diesel::alias!(favorites as page_favorites);
-            let page = fav
-                .filter(fav.field(favorites::user_id).eq(user))
-                .select(fav.field(favorites::article_id))
+            favorites::table
+                .filter(favorites::user_id.eq(user))
+                .select(favorites::article_id)
                 .order((
-                    fav.field(favorites::article_created_at).desc(),
-                    fav.field(favorites::article_id).desc(),
+                    favorites::article_created_at.desc(),
+                    favorites::article_id.desc(),
                 ))
                 .limit(limit)
-                .offset(offset);
-            hydrate!(conn, viewer, articles::id.eq_any(page))
+                .offset(offset)
+                .load(conn)?
         } else if let Some(author) = f.author {
-            let a = diesel::alias!(articles as page_articles);
-            let page = a
-                .filter(a.field(articles::author_id).eq(author))
-                .select(a.field(articles::id))
-                .order((
-                    a.field(articles::created_at).desc(),
-                    a.field(articles::id).desc(),
-                ))
+            articles::table
+                .filter(articles::author_id.eq(author))
+                .select(articles::id)
+                .order(newest)
                 .limit(limit)
-                .offset(offset);
-            hydrate!(conn, viewer, articles::id.eq_any(page))
-        } else if let Some(viewer_id) = f.feed {
-            let (a, fo) = diesel::alias!(articles as page_articles, follows as page_follows);
-            let followed = fo
-                .filter(fo.field(follows::follower_id).eq(viewer_id))
-                .select(fo.field(follows::followee_id));
-            let page = a
-                .filter(a.field(articles::author_id).eq_any(followed))
-                .select(a.field(articles::id))
-                .order((
-                    a.field(articles::created_at).desc(),
-                    a.field(articles::id).desc(),
-                ))
+                .offset(offset)
+                .load(conn)?
+        } else if let Some(viewer) = f.feed {
+            articles::table
+                .filter(articles::author_id.eq_any(followed_by(viewer)))
+                .select(articles::id)
+                .order(newest)
                 .limit(limit)
-                .offset(offset);
-            hydrate!(conn, viewer, articles::id.eq_any(page))
+                .offset(offset)
+                .load(conn)?
         } else {
-            let a = diesel::alias!(articles as page_articles);
-            let page = a
-                .select(a.field(articles::id))
-                .order((
-                    a.field(articles::created_at).desc(),
-                    a.field(articles::id).desc(),
-                ))
+            articles::table
+                .select(articles::id)
+                .order(newest)
                 .limit(limit)
-                .offset(offset);
-            hydrate!(conn, viewer, articles::id.eq_any(page))
+                .offset(offset)
+                .load(conn)?
         };
-        Ok(to_summaries(rows))
+        Ok(ids)
     }
 
     /// Ids of one page and the exact count, for two or more filters.
@@ -531,42 +520,9 @@ fn in_feed_of(viewer: i64) -> _ {
 
 type HydratedRow = (SummaryRow, ProfileRow, Option<i64>, Option<i64>);
 
-/// Loads the summaries of the articles matching `$filter`, newest first, in ONE statement:
-/// articles with their authors, the stored tag list, and the viewer's flags through two
-/// left joins (an anonymous viewer is id -1, which matches nothing, so the statement text
-/// never changes). Runs on the concrete connection: PostgreSQL then binds an id list as one
-/// array (`= ANY($1)`) and reuses the prepared statement, where the multi-backend type would
-/// write `IN ($1, $2, ...)`, which diesel never caches.
-macro_rules! hydrate {
-    ($conn:expr, $viewer:expr, $filter:expr) => {{
-        let viewer: i64 = $viewer.unwrap_or(-1);
-        let query = articles::table
-            .inner_join(users::table)
-            .left_join(
-                favorites::table.on(favorites::article_id
-                    .eq(articles::id)
-                    .and(favorites::user_id.eq(viewer))),
-            )
-            .left_join(
-                follows::table.on(follows::followee_id
-                    .eq(articles::author_id)
-                    .and(follows::follower_id.eq(viewer))),
-            )
-            .filter($filter)
-            .order((articles::created_at.desc(), articles::id.desc()))
-            .select((
-                SUMMARY_COLUMNS,
-                PROFILE_COLUMNS,
-                favorites::user_id.nullable(),
-                follows::follower_id.nullable(),
-            ));
-        let rows: Vec<HydratedRow> = per_backend!($conn, |c| query.load(c))?;
-        rows
-    }};
-}
-use hydrate;
-
-/// The summaries of articles `ids`, newest first (see [`hydrate!`]).
+/// The summaries of articles `ids`, newest first, in ONE statement: articles with their
+/// authors, the stored tag list, and the viewer's flags through two left joins (an anonymous
+/// viewer is id -1, which matches nothing, so the statement text never changes).
 pub fn summaries(
     conn: &mut DbConnection,
     ids: &[i64],
@@ -575,11 +531,32 @@ pub fn summaries(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(to_summaries(hydrate!(
-        conn,
-        viewer,
-        articles::id.eq_any(ids)
-    )))
+    let viewer = viewer.unwrap_or(-1);
+    let query = articles::table
+        .inner_join(users::table)
+        .left_join(
+            favorites::table.on(favorites::article_id
+                .eq(articles::id)
+                .and(favorites::user_id.eq(viewer))),
+        )
+        .left_join(
+            follows::table.on(follows::followee_id
+                .eq(articles::author_id)
+                .and(follows::follower_id.eq(viewer))),
+        )
+        .filter(articles::id.eq_any(ids))
+        .order((articles::created_at.desc(), articles::id.desc()))
+        .select((
+            SUMMARY_COLUMNS,
+            PROFILE_COLUMNS,
+            favorites::user_id.nullable(),
+            follows::follower_id.nullable(),
+        ));
+    // Run on the concrete connection: PostgreSQL then binds the ids as one array
+    // (`= ANY($1)`) and reuses the prepared statement, where the multi-backend type would
+    // write `IN ($1, $2, ...)`, which diesel never caches.
+    let rows: Vec<HydratedRow> = per_backend!(conn, |c| query.load(c))?;
+    Ok(to_summaries(rows))
 }
 
 fn to_summaries(rows: Vec<HydratedRow>) -> Vec<ArticleSummary> {
