@@ -5,6 +5,7 @@
 //! why it is skipped and the test returns early; under `CI=true` it fails, so CI can never
 //! pass by skipping.
 
+pub mod databases;
 pub mod postgres;
 mod process;
 
@@ -39,4 +40,36 @@ fn say_once(line: &str) {
             "{line} (tests that need it pass without running)"
         );
     }
+}
+
+/// Generates one test per backend from one async body. `$app::spawn(Backend)` must return
+/// `Option<$app>` (`None` skips); the body becomes `fn name(app: $app)`, and `name::sqlite`
+/// and `name::postgres` are the tests.
+///
+/// ```ignore
+/// conduit_testkit::backend_tests! { crate::helpers::TestApp;
+///     async fn health_answers(app) { assert_eq!(app.get("/health").await.0, 200); }
+/// }
+/// ```
+#[macro_export]
+macro_rules! backend_tests {
+    ($app_ty:ty; $(async fn $name:ident($app:ident) $body:block)*) => {$(
+        async fn $name($app: $app_ty) $body
+
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                if let Some(app) = <$app_ty>::spawn($crate::databases::Backend::Sqlite).await {
+                    super::$name(app).await;
+                }
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                if let Some(app) = <$app_ty>::spawn($crate::databases::Backend::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
 }

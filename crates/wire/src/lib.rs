@@ -4,6 +4,7 @@
 //! (CI checks it with `cargo tree`), so that the server side of an API and its typed client
 //! agree on one definition without dragging either side's framework into the other.
 
+pub mod api;
 pub mod error;
 pub mod models;
 

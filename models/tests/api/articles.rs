@@ -1,8 +1,6 @@
 use serde_json::json;
 
-use crate::app_tests;
-
-app_tests! {
+conduit_testkit::backend_tests! { crate::helpers::TestApp;
     async fn create_article_returns_it_with_sorted_tags_and_author(app) {
         let me = app.new_user("writer").await;
         let article = app.new_article(me, "Hello, World!", &["zeta", "alpha", "alpha", " mid "]).await;

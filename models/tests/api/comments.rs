@@ -1,8 +1,6 @@
 use serde_json::json;
 
-use crate::app_tests;
-
-app_tests! {
+conduit_testkit::backend_tests! { crate::helpers::TestApp;
     async fn comments_are_created_listed_oldest_first_and_deleted(app) {
         let author = app.new_user("talker").await;
         let reader = app.new_user("reader").await;

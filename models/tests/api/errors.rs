@@ -1,10 +1,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::app_tests;
-use crate::helpers::TestApp;
-
-app_tests! {
+conduit_testkit::backend_tests! { crate::helpers::TestApp;
     async fn malformed_json_and_wrong_types_are_422_with_an_errors_body(app) {
         let res = app.http.post(format!("{}/users", app.address))
             .header("content-type", "application/json")
@@ -40,7 +37,7 @@ app_tests! {
 
 #[actix_web::test]
 async fn an_unreachable_database_gives_503_with_an_errors_body() {
-    let app = TestApp::spawn_unreachable();
+    let app = crate::helpers::TestApp::spawn_unreachable();
     let (status, body) = app.get("/articles").await;
     assert_eq!(status, 503);
     assert_eq!(

@@ -1,6 +1,4 @@
-use crate::app_tests;
-
-app_tests! {
+conduit_testkit::backend_tests! { crate::helpers::TestApp;
     async fn health_ready_and_metrics_answer(app) {
         assert_eq!(app.get("/health").await.0, 200);
         let (status, ready) = app.get("/ready").await;

@@ -1,64 +1,28 @@
 //! `TestApp`: the models service on port 0 over a fresh database holding the demo fixtures.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use conduit_testkit::postgres;
+use models::Settings;
 use models::db::{Database, Manager};
-use models::{Settings, fixtures};
 use reqwest::Method;
 use serde_json::Value;
 
-/// The demo data every test database starts with.
-pub fn demo() -> conduit_fixtures::Fixtures {
-    let text = include_str!("../../../fixtures/demo.json");
-    serde_json::from_str(text).expect("fixtures/demo.json is a fixture file")
-}
-
-/// Which database a test runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// What keeps a test database alive; dropped with the app.
-pub enum Guard {
-    Sqlite(#[expect(dead_code, reason = "held for its Drop")] tempfile::TempDir),
-    Postgres(#[expect(dead_code, reason = "held for its Drop")] postgres::Database),
-    None,
-}
+pub use conduit_testkit::databases::{Backend, Guard, demo};
 
 pub struct TestApp {
     pub address: String,
     pub http: reqwest::Client,
     pub db: Database,
-    _guard: Guard,
+    _guard: Option<Guard>,
 }
 
 impl TestApp {
     /// A fresh database of `backend` with the demo data; `None` when PostgreSQL is not
     /// installed and we are not in CI (the test is then skipped).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
-        let (url, guard) = match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let path = dir.path().join("test.sqlite3");
-                std::fs::copy(sqlite_template(), &path).expect("copy template");
-                (format!("sqlite://{}", path.display()), Guard::Sqlite(dir))
-            }
-            Backend::Postgres => {
-                let template = conduit_testkit::require("PostgreSQL", pg_template())?;
-                let cluster = postgres::cluster().expect("cluster is up");
-                let db = cluster
-                    .create_database(Some(template))
-                    .expect("create test database");
-                (db.url(), Guard::Postgres(db))
-            }
-        };
-        Some(Self::start(&url, guard))
+        let (url, guard) = conduit_testkit::databases::fresh(backend)?;
+        Some(Self::start(&url, Some(guard)))
     }
 
     /// An app whose database cannot be reached (for the 503 paths).
@@ -68,13 +32,10 @@ impl TestApp {
             .local_addr()
             .unwrap()
             .port();
-        Self::start(
-            &format!("postgres://nobody@127.0.0.1:{port}/nothing"),
-            Guard::None,
-        )
+        Self::start(&format!("postgres://nobody@127.0.0.1:{port}/nothing"), None)
     }
 
-    fn start(url: &str, guard: Guard) -> TestApp {
+    fn start(url: &str, guard: Option<Guard>) -> TestApp {
         let mut settings = Settings::for_database(url);
         settings.pool_size = 4;
         settings.pool_timeout = Duration::from_millis(500);
@@ -172,98 +133,10 @@ impl TestApp {
     }
 }
 
-/// A migrated SQLite file with the demo data, made once per test process.
-fn sqlite_template() -> &'static PathBuf {
-    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
-    TEMPLATE.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir").keep();
-        let path = dir.join("template.sqlite3");
-        let mut conn = Manager::new(&format!("sqlite://{}", path.display()))
-            .establish()
-            .expect("open template");
-        prepare(&mut conn);
-        // Fold the write-ahead log into the main file so a plain copy has everything.
-        diesel::connection::SimpleConnection::batch_execute(
-            &mut conn,
-            "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;",
-        )
-        .expect("checkpoint");
-        path
-    })
-}
-
-/// A migrated PostgreSQL database with the demo data, made once per test process.
-fn pg_template() -> Result<&'static str, String> {
-    static TEMPLATE: OnceLock<Result<String, String>> = OnceLock::new();
-    TEMPLATE
-        .get_or_init(|| {
-            let cluster = postgres::cluster()?;
-            let name = "conduit_template".to_owned();
-            cluster.create_named(&name, None)?;
-            let mut conn = Manager::new(&cluster.url(&name))
-                .establish()
-                .map_err(|e| e.to_string())?;
-            prepare(&mut conn);
-            Ok(name)
-        })
-        .as_ref()
-        .map(String::as_str)
-        .map_err(Clone::clone)
-}
-
-fn prepare(conn: &mut models::DbConnection) {
-    models::db::migrate(conn).expect("migrations apply");
-    fixtures::load(conn, &demo()).expect("demo fixtures load");
-}
-
 /// One connection to a fresh, migrated database with the demo data (for query-level tests
 /// inside a test transaction).
 pub fn connection(backend: Backend) -> Option<(models::DbConnection, Guard)> {
-    match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let path = dir.path().join("q.sqlite3");
-            std::fs::copy(sqlite_template(), &path).expect("copy template");
-            let conn = Manager::new(&format!("sqlite://{}", path.display()))
-                .establish()
-                .expect("open");
-            Some((conn, Guard::Sqlite(dir)))
-        }
-        Backend::Postgres => {
-            let template = conduit_testkit::require("PostgreSQL", pg_template())?;
-            let db = postgres::cluster()
-                .expect("cluster")
-                .create_database(Some(template))
-                .expect("create");
-            let conn = Manager::new(&db.url()).establish().expect("connect");
-            Some((conn, Guard::Postgres(db)))
-        }
-    }
-}
-
-/// Generates one test per backend from one async body taking a `TestApp`: the body becomes
-/// `fn name`, and `name::sqlite` / `name::postgres` are the tests.
-#[macro_export]
-macro_rules! app_tests {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
-        async fn $name($app: $crate::helpers::TestApp) $body
-
-        mod $name {
-            #[actix_web::test]
-            async fn sqlite() {
-                let backend = $crate::helpers::Backend::Sqlite;
-                if let Some(app) = $crate::helpers::TestApp::spawn(backend).await {
-                    super::$name(app).await;
-                }
-            }
-
-            #[actix_web::test]
-            async fn postgres() {
-                let backend = $crate::helpers::Backend::Postgres;
-                if let Some(app) = $crate::helpers::TestApp::spawn(backend).await {
-                    super::$name(app).await;
-                }
-            }
-        }
-    )*};
+    let (url, guard) = conduit_testkit::databases::fresh(backend)?;
+    let conn = Manager::new(&url).establish().expect("connect");
+    Some((conn, guard))
 }

@@ -1,7 +1,5 @@
 use serde_json::{Value, json};
 
-use crate::app_tests;
-
 fn slugs(list: &Value) -> Vec<String> {
     list["articles"]
         .as_array()
@@ -15,7 +13,7 @@ fn total(list: &Value) -> i64 {
     list["articles_count"].as_i64().unwrap()
 }
 
-app_tests! {
+conduit_testkit::backend_tests! { crate::helpers::TestApp;
     async fn lists_are_newest_first_with_counts_that_ignore_paging(app) {
         let (status, all) = app.get("/articles?limit=100").await;
         assert_eq!(status, 200);

@@ -1,8 +1,6 @@
 use serde_json::json;
 
-use crate::app_tests;
-
-app_tests! {
+conduit_testkit::backend_tests! { crate::helpers::TestApp;
     async fn create_user_returns_201_without_the_password_hash(app) {
         let (status, user) = app
             .post("/users", json!({"username": "zoe", "email": "zoe@x.example", "password_hash": "h"}))

@@ -1,0 +1,56 @@
+//! The public RealWorld API under `/api` (shared/spec/api.md).
+
+mod articles;
+mod cors;
+mod users;
+
+use actix_web::middleware::from_fn;
+use actix_web::web;
+
+/// Registers `/api` and its routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .wrap(from_fn(cors::cors))
+            .route("/users/login", web::post().to(users::login))
+            .route("/users", web::post().to(users::register))
+            .route("/user", web::get().to(users::current_user))
+            .route("/user", web::put().to(users::update_user))
+            .route("/profiles/{username}", web::get().to(users::get_profile))
+            .route("/profiles/{username}/follow", web::post().to(users::follow))
+            .route(
+                "/profiles/{username}/follow",
+                web::delete().to(users::unfollow),
+            )
+            .route("/articles", web::get().to(articles::list_articles))
+            .route("/articles", web::post().to(articles::create_article))
+            .route("/articles/feed", web::get().to(articles::feed))
+            .route("/articles/{slug}", web::get().to(articles::get_article))
+            .route("/articles/{slug}", web::put().to(articles::update_article))
+            .route(
+                "/articles/{slug}",
+                web::delete().to(articles::delete_article),
+            )
+            .route(
+                "/articles/{slug}/favorite",
+                web::post().to(articles::favorite),
+            )
+            .route(
+                "/articles/{slug}/favorite",
+                web::delete().to(articles::unfavorite),
+            )
+            .route(
+                "/articles/{slug}/comments",
+                web::get().to(articles::list_comments),
+            )
+            .route(
+                "/articles/{slug}/comments",
+                web::post().to(articles::create_comment),
+            )
+            .route(
+                "/articles/{slug}/comments/{id}",
+                web::delete().to(articles::delete_comment),
+            )
+            .route("/tags", web::get().to(articles::list_tags)),
+    );
+}

@@ -1,0 +1,203 @@
+//! Users, login, profiles and follows.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use conduit_service::RequestId;
+use conduit_wire::api::{Login, NewUser, ProfileEnvelope, UserEnvelope, UserUpdate};
+use conduit_wire::models;
+
+use crate::auth::{self, CurrentUser, MaybeUser};
+use crate::error::Error;
+use crate::validate::{self, Check};
+use crate::{AppState, convert};
+
+type Result = std::result::Result<HttpResponse, Error>;
+
+pub async fn login(
+    state: web::Data<AppState>,
+    rid: RequestId,
+    req: HttpRequest,
+    body: web::Json<UserEnvelope<Login>>,
+) -> Result {
+    let mut check = Check::new();
+    let email = check.required("email", body.user.email.as_deref());
+    let password = body.user.password.clone().unwrap_or_default();
+    check.rule(password.is_empty(), "password", "can't be blank");
+    check.finish()?;
+
+    let address = state.client_address(&req);
+    state
+        .limiter
+        .check(&email, &address)
+        .map_err(Error::TooManyAttempts)?;
+    let creds = match state.models.credentials(Some(rid.as_str()), &email).await {
+        Ok(c) => Some(c),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(e.into()),
+    };
+    let hash = creds.as_ref().map(|c| c.password_hash.clone());
+    if !auth::verify_password(password, hash).await? {
+        state.limiter.failed(&email, &address);
+        return Err(Error::BadCredentials);
+    }
+    state.limiter.succeeded(&email);
+    let user = creds.map(|c| c.user).ok_or(Error::BadCredentials)?;
+    let token = state.tokens.issue(user.id)?;
+    Ok(HttpResponse::Ok().json(UserEnvelope {
+        user: convert::user(user, token),
+    }))
+}
+
+pub async fn register(
+    state: web::Data<AppState>,
+    rid: RequestId,
+    body: web::Json<UserEnvelope<NewUser>>,
+) -> Result {
+    let new = body.into_inner().user;
+    let mut check = Check::new();
+    let username = check.required("username", new.username.as_deref());
+    let email = check.required("email", new.email.as_deref());
+    let password = new.password.unwrap_or_default();
+    check.rule(password.is_empty(), "password", "can't be blank");
+    validate::username(&mut check, &username);
+    validate::email(&mut check, &email);
+    if !password.is_empty() {
+        validate::password(&mut check, &password);
+    }
+    check.finish()?;
+
+    let password_hash = auth::hash_password(password).await?;
+    let user = state
+        .models
+        .create_user(
+            Some(rid.as_str()),
+            &models::NewUser {
+                username,
+                email,
+                password_hash,
+            },
+        )
+        .await?;
+    let token = state.tokens.issue(user.id)?;
+    Ok(HttpResponse::Created().json(UserEnvelope {
+        user: convert::user(user, token),
+    }))
+}
+
+pub async fn current_user(state: web::Data<AppState>, rid: RequestId, me: CurrentUser) -> Result {
+    let user = match state.models.get_user(Some(rid.as_str()), me.id).await {
+        Ok(u) => u,
+        // A valid signature for a user that no longer exists.
+        Err(e) if e.is_not_found() => return Err(Error::TokenInvalid),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(HttpResponse::Ok().json(UserEnvelope {
+        user: convert::user(user, me.token),
+    }))
+}
+
+pub async fn update_user(
+    state: web::Data<AppState>,
+    rid: RequestId,
+    me: CurrentUser,
+    body: web::Json<UserEnvelope<UserUpdate>>,
+) -> Result {
+    let update = body.into_inner().user;
+    let mut check = Check::new();
+    let mut patch = models::UserPatch::default();
+    if let Some(value) = &update.username {
+        let v = check.required("username", value.as_deref());
+        validate::username(&mut check, &v);
+        patch.username = Some(v);
+    }
+    if let Some(value) = &update.email {
+        let v = check.required("email", value.as_deref());
+        validate::email(&mut check, &v);
+        patch.email = Some(v);
+    }
+    let mut password = None;
+    if let Some(value) = &update.password {
+        match value.as_deref() {
+            None | Some("") => check.rule(true, "password", "can't be blank"),
+            Some(p) => {
+                validate::password(&mut check, p);
+                password = Some(p.to_owned());
+            }
+        }
+    }
+    // "" and null both clear bio and image.
+    let clearable = |v: &Option<Option<String>>| {
+        v.as_ref()
+            .map(|inner| inner.clone().filter(|s| !s.trim().is_empty()))
+    };
+    patch.bio = clearable(&update.bio);
+    patch.image = clearable(&update.image);
+    if let Some(Some(image)) = &patch.image {
+        check.max_len("image", image, 2048);
+    }
+    if let Some(Some(bio)) = &patch.bio {
+        check.max_len("bio", bio, 5000);
+    }
+    check.finish()?;
+    if let Some(p) = password {
+        patch.password_hash = Some(auth::hash_password(p).await?);
+    }
+
+    let user = match state
+        .models
+        .update_user(Some(rid.as_str()), me.id, &patch)
+        .await
+    {
+        Ok(u) => u,
+        Err(e) if e.is_not_found() => return Err(Error::TokenInvalid),
+        Err(e) => return Err(e.into()),
+    };
+    let token = state.tokens.issue(user.id)?;
+    Ok(HttpResponse::Ok().json(UserEnvelope {
+        user: convert::user(user, token),
+    }))
+}
+
+pub async fn get_profile(
+    state: web::Data<AppState>,
+    rid: RequestId,
+    viewer: MaybeUser,
+    username: web::Path<String>,
+) -> Result {
+    let profile = state
+        .models
+        .get_profile(Some(rid.as_str()), &username, viewer.id())
+        .await?;
+    Ok(HttpResponse::Ok().json(ProfileEnvelope {
+        profile: convert::profile(profile),
+    }))
+}
+
+pub async fn follow(
+    state: web::Data<AppState>,
+    rid: RequestId,
+    me: CurrentUser,
+    username: web::Path<String>,
+) -> Result {
+    let profile = state
+        .models
+        .follow(Some(rid.as_str()), &username, me.id)
+        .await?;
+    Ok(HttpResponse::Ok().json(ProfileEnvelope {
+        profile: convert::profile(profile),
+    }))
+}
+
+pub async fn unfollow(
+    state: web::Data<AppState>,
+    rid: RequestId,
+    me: CurrentUser,
+    username: web::Path<String>,
+) -> Result {
+    let profile = state
+        .models
+        .unfollow(Some(rid.as_str()), &username, me.id)
+        .await?;
+    Ok(HttpResponse::Ok().json(ProfileEnvelope {
+        profile: convert::profile(profile),
+    }))
+}

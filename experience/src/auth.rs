@@ -1,0 +1,244 @@
+//! Passwords (argon2id) and tokens (HS256 JWTs), and the extractors that read the caller.
+//!
+//! Password hashes use argon2id with m = 19 MiB, t = 2, p = 1 (OWASP's first recommended
+//! set); hashing and verifying run on actix's blocking pool, never on an async worker.
+//! A token's subject is the user id, so it survives a change of username or email.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// argon2id memory cost in KiB.
+pub const ARGON2_M_KIB: u32 = 19 * 1024;
+/// argon2id iterations.
+pub const ARGON2_T: u32 = 2;
+/// argon2id parallelism.
+pub const ARGON2_P: u32 = 1;
+
+/// Hash verified when a login names an unknown email, so that the answer takes as long as
+/// for a known one (no account probing by timing). It is the hash of a random string.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$Y29uZHVpdC1kdW1teQ$pLsXBeNKWiFbm8y+GEh+T7uOQPuSnF0s4qKK9KaQgHk";
+
+fn argon2() -> Result<Argon2<'static>, Error> {
+    let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None)
+        .map_err(|e| Error::Internal(format!("argon2 parameters: {e}")))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Hashes a password to a PHC string, on the blocking pool.
+pub async fn hash_password(password: String) -> Result<String, Error> {
+    web::block(move || {
+        argon2()?
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| Error::Internal(format!("hashing: {e}")))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))?
+}
+
+/// Checks a password against a PHC string (or the dummy hash), on the blocking pool.
+pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, Error> {
+    web::block(move || {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|e| Error::Internal(format!("stored hash unreadable: {e}")))?;
+        let matches = argon2()?
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        Ok(known && matches)
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))?
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iat: u64,
+    exp: u64,
+}
+
+/// Issues and checks tokens.
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl: Duration,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tokens {
+    /// Tokens signed with `secret`, valid for `ttl`.
+    pub fn new(secret: &str, ttl: Duration) -> Self {
+        let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            validation,
+            ttl,
+        }
+    }
+
+    /// A new token for `user_id`.
+    pub fn issue(&self, user_id: i64) -> Result<String, Error> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iat: now,
+            exp: now + self.ttl.as_secs(),
+        };
+        jsonwebtoken::encode(&Header::default(), &claims, &self.encoding)
+            .map_err(|e| Error::Internal(format!("signing a token: {e}")))
+    }
+
+    /// The user id of a valid token; 401 "is invalid" for anything else.
+    pub fn verify(&self, token: &str) -> Result<i64, Error> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| Error::TokenInvalid)?;
+        data.claims.sub.parse().map_err(|_| Error::TokenInvalid)
+    }
+}
+
+/// The signed-in caller; extracting it answers 401 when the token is missing or invalid.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// User id.
+    pub id: i64,
+    /// The token the caller sent.
+    pub token: String,
+}
+
+/// The caller if signed in. No `Authorization` header is anonymous; a bad token is still a
+/// 401, so a client learns its token stopped working.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl MaybeUser {
+    /// The caller's id, if any.
+    pub fn id(&self) -> Option<i64> {
+        self.0.as_ref().map(|u| u.id)
+    }
+}
+
+/// The token of an `Authorization: Token <t>` or `Bearer <t>` header; `None` when the
+/// header is absent or holds no token.
+fn bearer(req: &HttpRequest) -> Result<Option<String>, Error> {
+    let Some(value) = req.headers().get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| Error::TokenInvalid)?.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("token") && !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(Error::TokenInvalid);
+    }
+    let token = token.trim();
+    Ok((!token.is_empty()).then(|| token.to_owned()))
+}
+
+fn current(req: &HttpRequest) -> Result<Option<CurrentUser>, Error> {
+    let Some(token) = bearer(req)? else {
+        return Ok(None);
+    };
+    let tokens = req
+        .app_data::<web::Data<Tokens>>()
+        .ok_or_else(|| Error::Internal("no token keys configured".into()))?;
+    let id = tokens.verify(&token)?;
+    Ok(Some(CurrentUser { id, token }))
+}
+
+type Ready<T> = Pin<Box<dyn Future<Output = Result<T, Error>>>>;
+
+impl FromRequest for CurrentUser {
+    type Error = Error;
+    type Future = Ready<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = current(req).and_then(|u| u.ok_or(Error::TokenMissing));
+        Box::pin(async move { result })
+    }
+}
+
+impl FromRequest for MaybeUser {
+    type Error = Error;
+    type Future = Ready<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = current(req).map(MaybeUser);
+        Box::pin(async move { result })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_reject_tampering_and_expiry() {
+        let tokens = Tokens::new(&"s".repeat(32), Duration::from_secs(60));
+        let t = tokens.issue(42).unwrap();
+        assert_eq!(tokens.verify(&t).unwrap(), 42);
+        let other = Tokens::new(&"x".repeat(32), Duration::from_secs(60));
+        assert!(matches!(other.verify(&t), Err(Error::TokenInvalid)));
+        assert!(matches!(
+            tokens.verify("not.a.jwt"),
+            Err(Error::TokenInvalid)
+        ));
+        let expired = Tokens::new(&"s".repeat(32), Duration::ZERO);
+        let mut old = expired;
+        old.validation.leeway = 0;
+        let t = old.issue(1).unwrap();
+        std::thread::sleep(Duration::from_millis(1100));
+        assert!(matches!(old.verify(&t), Err(Error::TokenInvalid)));
+    }
+
+    #[actix_web::test]
+    async fn passwords_hash_and_verify_and_the_dummy_never_matches() {
+        let hash = hash_password("correct horse".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(
+            verify_password("correct horse".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong".into(), Some(hash)).await.unwrap());
+        assert!(!verify_password("anything".into(), None).await.unwrap());
+    }
+
+    #[actix_web::test]
+    async fn the_demo_fixture_hash_verifies_with_the_demo_password() {
+        let demo = "$argon2id$v=19$m=19456,t=2,p=1$Y29uZHVpdC1maXh0dXJlcw$RuN+TWACSXei2wywWvqxFj9bx65lsElUp1vmbshglUQ";
+        assert!(
+            verify_password("conduit-demo".into(), Some(demo.into()))
+                .await
+                .unwrap()
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! The experience tier: business logic between the web tier and the models tier.
+//!
+//! Serves the public RealWorld JSON API under `/api` (shared/spec/api.md). Stateless: any
+//! instance serves any request, since tokens are signed with the shared `JWT_SECRET` and
+//! all data lives behind the models tier, reached only through the typed client.
+//! Each `/api` read makes at most one call to models, each write at most two.
+
+pub mod api;
+pub mod auth;
+pub mod convert;
+pub mod error;
+pub mod limiter;
+pub mod settings;
+pub mod validate;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use conduit_models_client::{ClientConfig, ModelsClient};
+use conduit_service::{Metrics, ReadyCheck, health_routes, json, request_context};
+use conduit_wire::ErrorBody;
+
+pub use error::Error;
+pub use settings::Settings;
+
+use crate::auth::Tokens;
+use crate::limiter::LoginLimiter;
+
+/// What every handler shares.
+pub struct AppState {
+    /// The models tier.
+    pub models: ModelsClient,
+    /// Token signing and checking.
+    pub tokens: web::Data<Tokens>,
+    /// Failed-login limits.
+    pub limiter: LoginLimiter,
+    trust_forwarded_for: bool,
+}
+
+impl AppState {
+    /// The client's address: the first `X-Forwarded-For` hop when configured to trust it,
+    /// else the peer address.
+    pub fn client_address(&self, req: &HttpRequest) -> String {
+        if self.trust_forwarded_for {
+            let forwarded = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .filter(|v| !v.is_empty());
+            if let Some(addr) = forwarded {
+                return addr.to_owned();
+            }
+        }
+        req.peer_addr()
+            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    }
+}
+
+/// Starts the experience HTTP server on `listener`.
+pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server> {
+    let mut client = ClientConfig::new(settings.models_url.clone());
+    client.timeout = settings.models_timeout;
+    let models = ModelsClient::new(&client)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let tokens = web::Data::new(Tokens::new(
+        settings.jwt_secret.expose(),
+        settings.token_ttl,
+    ));
+    let state = web::Data::new(AppState {
+        models: models.clone(),
+        tokens: tokens.clone(),
+        limiter: LoginLimiter::new(settings.login_max_failures, settings.login_window),
+        trust_forwarded_for: settings.trust_forwarded_for,
+    });
+    let metrics = web::Data::new(Metrics::new("experience"));
+    let ready = ReadyCheck::new(move || {
+        let models = models.clone();
+        async move { models.ready(None).await.map_err(|e| format!("models: {e}")) }
+    });
+    let body_limit = settings.body_limit;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(tokens.clone())
+            .app_data(metrics.clone())
+            .wrap(from_fn(request_context))
+            .configure(json::extractor_config(body_limit))
+            .configure(health_routes(ready.clone()))
+            .configure(api::routes)
+            .default_service(web::to(not_found))
+    })
+    .shutdown_timeout(conduit_service::SHUTDOWN_TIMEOUT_SECS)
+    .listen(listener)?;
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().json(ErrorBody::new("route", "not found"))
+}

@@ -1,0 +1,141 @@
+use serde_json::json;
+
+conduit_testkit::backend_tests! { crate::helpers::TestApp;
+    async fn register_answers_201_with_the_user_and_a_token(app) {
+        let (status, body) = app
+            .post("/api/users", None, json!({"user": {"username": "newbie", "email": "newbie@x.example", "password": "12345678"}}))
+            .await;
+        assert_eq!(status, 201);
+        let user = &body["user"];
+        assert_eq!(user["username"], "newbie");
+        assert_eq!(user["email"], "newbie@x.example");
+        assert_eq!(user["bio"], json!(null));
+        assert_eq!(user["image"], json!(null));
+        assert!(!user["token"].as_str().unwrap().is_empty());
+        assert_eq!(user.as_object().unwrap().len(), 5);
+    }
+
+    async fn register_with_taken_username_or_email_is_409(app) {
+        let (status, body) = app
+            .post("/api/users", None, json!({"user": {"username": "ada", "email": "other@x.example", "password": "12345678"}}))
+            .await;
+        assert_eq!((status, body), (409, json!({"errors": {"username": ["has already been taken"]}})));
+        let (status, body) = app
+            .post("/api/users", None, json!({"user": {"username": "other", "email": "ada@conduit.example", "password": "12345678"}}))
+            .await;
+        assert_eq!((status, body), (409, json!({"errors": {"email": ["has already been taken"]}})));
+    }
+
+    async fn register_with_blank_or_missing_fields_is_422(app) {
+        let (status, body) = app.post("/api/users", None, json!({"user": {"username": "", "password": "12345678"}})).await;
+        assert_eq!(status, 422);
+        assert_eq!(body["errors"]["username"], json!(["can't be blank"]));
+        assert_eq!(body["errors"]["email"], json!(["can't be blank"]));
+        let (status, body) = app.post("/api/users", None, json!({"user": {"username": "u1", "email": "u1@x.example"}})).await;
+        assert_eq!((status, body), (422, json!({"errors": {"password": ["can't be blank"]}})));
+        let (status, _) = app.post("/api/users", None, json!({"user": {"username": "u1", "email": "u1@x.example", "password": "short"}})).await;
+        assert_eq!(status, 422);
+    }
+
+    async fn login_answers_the_user_and_bad_credentials_are_401(app) {
+        let (status, body) = app
+            .post("/api/users/login", None, json!({"user": {"email": "ada@conduit.example", "password": "conduit-demo"}}))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(body["user"]["username"], "ada");
+        assert_eq!(body["user"]["email"], "ada@conduit.example");
+        assert!(body["user"]["bio"].is_string());
+        for (email, password) in [("ada@conduit.example", "wrong-password"), ("nobody@x.example", "conduit-demo")] {
+            let (status, body) = app.post("/api/users/login", None, json!({"user": {"email": email, "password": password}})).await;
+            assert_eq!((status, body), (401, json!({"errors": {"credentials": ["invalid"]}})));
+        }
+        let (status, body) = app.post("/api/users/login", None, json!({"user": {"email": ""}})).await;
+        assert_eq!(status, 422);
+        assert_eq!(body["errors"]["email"], json!(["can't be blank"]));
+        assert_eq!(body["errors"]["password"], json!(["can't be blank"]));
+    }
+
+    async fn current_user_needs_a_token_and_accepts_both_schemes(app) {
+        let token = app.register("me-myself").await;
+        let (status, body) = app.get("/api/user", Some(&token)).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["user"]["username"], "me-myself");
+        assert_eq!(body["user"]["token"], token.as_str());
+        let res = app.http.get(format!("{}/api/user", app.address)).header("Authorization", format!("Bearer {token}")).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let (status, body) = app.get("/api/user", None).await;
+        assert_eq!((status, body), (401, json!({"errors": {"token": ["is missing"]}})));
+        let res = app.http.get(format!("{}/api/user", app.address)).header("Authorization", "").send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 401);
+        let (status, body) = app.get("/api/user", Some("not-a-token")).await;
+        assert_eq!((status, body), (401, json!({"errors": {"token": ["is invalid"]}})));
+        let mut forged = token.clone();
+        forged.pop();
+        forged.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(app.get("/api/user", Some(&forged)).await.0, 401);
+    }
+
+    async fn update_user_is_partial_and_the_token_survives_renames(app) {
+        let token = app.register("changer").await;
+        let (status, body) = app.put("/api/user", Some(&token), json!({"user": {"bio": "Hello there", "image": "https://img.example/me.png"}})).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["user"]["bio"], "Hello there");
+        assert_eq!(body["user"]["email"], "changer@test.example");
+        let (status, body) = app
+            .put("/api/user", Some(&token), json!({"user": {"username": "changed", "email": "changed@test.example", "bio": ""}}))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(body["user"]["username"], "changed");
+        assert_eq!(body["user"]["bio"], json!(null));
+        assert_eq!(body["user"]["image"], "https://img.example/me.png");
+        let new_token = body["user"]["token"].as_str().unwrap().to_owned();
+        for t in [&token, &new_token] {
+            let (status, me) = app.get("/api/user", Some(t)).await;
+            assert_eq!(status, 200);
+            assert_eq!(me["user"]["username"], "changed");
+            assert_eq!(me["user"]["email"], "changed@test.example");
+        }
+        // Sending your own current values is fine.
+        let (status, _) = app.put("/api/user", Some(&token), json!({"user": {"username": "changed", "email": "changed@test.example", "image": null}})).await;
+        assert_eq!(status, 200);
+        assert_eq!(app.get("/api/user", Some(&token)).await.1["user"]["image"], json!(null));
+    }
+
+    async fn update_user_rejects_blank_null_and_taken_values(app) {
+        let token = app.register("strict").await;
+        for user in [json!({"email": ""}), json!({"email": null}), json!({"username": ""}), json!({"username": null}),
+                     json!({"password": ""}), json!({"password": null}), json!({"password": "1234567"})] {
+            let (status, body) = app.put("/api/user", Some(&token), json!({"user": user})).await;
+            assert_eq!(status, 422, "{user}: {body}");
+        }
+        let (status, body) = app.put("/api/user", Some(&token), json!({"user": {"username": "ada"}})).await;
+        assert_eq!((status, body), (409, json!({"errors": {"username": ["has already been taken"]}})));
+        assert_eq!(app.put("/api/user", None, json!({"user": {"bio": "x"}})).await.0, 401);
+    }
+
+    async fn a_new_password_of_64_characters_works_for_login(app) {
+        let token = app.register("pw-changer").await;
+        let long = "p".repeat(64);
+        let (status, _) = app.put("/api/user", Some(&token), json!({"user": {"password": long}})).await;
+        assert_eq!(status, 200);
+        let (status, _) = app.post("/api/users/login", None, json!({"user": {"email": "pw-changer@test.example", "password": long}})).await;
+        assert_eq!(status, 200);
+        let (status, _) = app.post("/api/users/login", None, json!({"user": {"email": "pw-changer@test.example", "password": "password-pw-changer"}})).await;
+        assert_eq!(status, 401, "the old password no longer works");
+    }
+
+    async fn failed_logins_are_rate_limited_per_account_with_retry_after(app) {
+        let body = json!({"user": {"email": "brook@conduit.example", "password": "wrong-password"}});
+        for _ in 0..5 {
+            assert_eq!(app.post("/api/users/login", None, body.clone()).await.0, 401);
+        }
+        let res = app.http.post(format!("{}/api/users/login", app.address)).json(&body).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 429);
+        let wait: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait));
+        let err: serde_json::Value = res.json().await.unwrap();
+        assert!(err["errors"]["credentials"][0].is_string());
+        // Other accounts are not affected.
+        app.login_demo("chen").await;
+    }
+}
