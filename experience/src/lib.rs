@@ -10,6 +10,7 @@ pub mod auth;
 pub mod convert;
 pub mod error;
 pub mod limiter;
+pub mod pages;
 pub mod settings;
 pub mod validate;
 
@@ -91,6 +92,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
             .configure(json::extractor_config(body_limit))
             .configure(health_routes(ready.clone()))
             .configure(api::routes)
+            .configure(pages::routes)
             .default_service(web::to(not_found))
     })
     .shutdown_timeout(conduit_service::SHUTDOWN_TIMEOUT_SECS)

@@ -7,5 +7,6 @@
 pub mod api;
 pub mod error;
 pub mod models;
+pub mod pages;
 
 pub use error::ErrorBody;

@@ -7,5 +7,6 @@ mod articles;
 mod comments;
 mod errors;
 mod faults;
+mod pages;
 mod profiles;
 mod users;

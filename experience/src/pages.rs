@@ -1,0 +1,228 @@
+//! Page endpoints for the web tier (`/pages/...`): one call per page, answering everything
+//! the page renders (`conduit_wire::pages`). The models calls a page needs run concurrently.
+//! Writes go through the public API under `/api`.
+//!
+//! A page request with an invalid or expired token is served as signed out (the web tier
+//! then shows the page to an anonymous visitor); pages that need a user answer 401.
+
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use conduit_service::RequestId;
+use conduit_wire::models::{self, ArticleQuery};
+use conduit_wire::pages::{
+    ArticlePage, ArticleView, EditorView, HomePage, HomeTab, PAGE_SIZE, PageQuery, ProfileTab,
+    ProfileView, SettingsView, Viewer, pages_for,
+};
+
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::Error;
+use crate::{AppState, convert};
+
+type Result = std::result::Result<HttpResponse, Error>;
+
+/// Registers `/pages/...`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/pages")
+            .route("/home", web::get().to(home))
+            .route("/article/{slug}", web::get().to(article))
+            .route("/profile/{username}", web::get().to(profile))
+            .route("/editor", web::get().to(new_article))
+            .route("/editor/{slug}", web::get().to(edit_article))
+            .route("/settings", web::get().to(settings)),
+    );
+}
+
+/// The caller if the token is valid; anything else is anonymous.
+struct PageUser(Option<CurrentUser>);
+
+impl FromRequest for PageUser {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = std::result::Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = MaybeUser::from_request(req, payload);
+        Box::pin(async move { Ok(PageUser(user.await.ok().and_then(|u| u.0))) })
+    }
+}
+
+impl PageUser {
+    fn id(&self) -> Option<i64> {
+        self.0.as_ref().map(|u| u.id)
+    }
+}
+
+fn viewer(u: models::User) -> Viewer {
+    Viewer {
+        username: u.username,
+        email: u.email,
+        bio: u.bio,
+        image: u.image,
+    }
+}
+
+/// The signed-in user's details; `None` when anonymous or when the user no longer exists.
+async fn load_viewer(
+    state: &AppState,
+    rid: &str,
+    id: Option<i64>,
+) -> std::result::Result<Option<Viewer>, Error> {
+    let Some(id) = id else { return Ok(None) };
+    match state.models.get_user(Some(rid), id).await {
+        Ok(u) => Ok(Some(viewer(u))),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn article_page(list: models::ArticleList, page: i64) -> ArticlePage {
+    ArticlePage {
+        articles: list.articles.into_iter().map(convert::summary).collect(),
+        articles_count: list.articles_count,
+        page,
+        pages: pages_for(list.articles_count),
+    }
+}
+
+async fn home(
+    state: web::Data<AppState>,
+    rid: RequestId,
+    user: PageUser,
+    q: web::Query<PageQuery>,
+) -> Result {
+    let page = q.page_number();
+    let tab = match (&q.feed, &q.tag) {
+        (Some(f), _) if f == "following" => HomeTab::Feed,
+        (_, Some(t)) if !t.trim().is_empty() => HomeTab::Tag(t.trim().to_owned()),
+        _ => HomeTab::Global,
+    };
+    if tab == HomeTab::Feed && user.0.is_none() {
+        return Err(Error::TokenMissing);
+    }
+    let query = ArticleQuery {
+        tag: match &tab {
+            HomeTab::Tag(t) => Some(t.clone()),
+            _ => None,
+        },
+        feed: (tab == HomeTab::Feed).then(|| user.id()).flatten(),
+        viewer: user.id(),
+        limit: Some(PAGE_SIZE),
+        offset: Some((page - 1) * PAGE_SIZE),
+        ..Default::default()
+    };
+    let rid = rid.as_str();
+    let (viewer, list, tags) = tokio::join!(
+        load_viewer(&state, rid, user.id()),
+        state.models.list_articles(Some(rid), &query),
+        state.models.tags(Some(rid)),
+    );
+    Ok(HttpResponse::Ok().json(HomePage {
+        viewer: viewer?,
+        tab,
+        list: article_page(list?, page),
+        popular_tags: tags?.tags.into_iter().take(20).collect(),
+    }))
+}
+
+async fn article(
+    state: web::Data<AppState>,
+    rid: RequestId,
+    user: PageUser,
+    slug: web::Path<String>,
+) -> Result {
+    let rid = rid.as_str();
+    let (viewer, article, comments) = tokio::join!(
+        load_viewer(&state, rid, user.id()),
+        state.models.get_article(Some(rid), &slug, user.id()),
+        state.models.list_comments(Some(rid), &slug, user.id()),
+    );
+    Ok(HttpResponse::Ok().json(ArticleView {
+        viewer: viewer?,
+        article: convert::article(article?),
+        comments: comments?
+            .comments
+            .into_iter()
+            .map(convert::comment)
+            .collect(),
+    }))
+}
+
+async fn profile(
+    state: web::Data<AppState>,
+    rid: RequestId,
+    user: PageUser,
+    username: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result {
+    let page = q.page_number();
+    let tab = match q.tab.as_deref() {
+        Some("favorites") => ProfileTab::Favorites,
+        _ => ProfileTab::Articles,
+    };
+    let query = ArticleQuery {
+        author: (tab == ProfileTab::Articles).then(|| username.to_string()),
+        favorited: (tab == ProfileTab::Favorites).then(|| username.to_string()),
+        viewer: user.id(),
+        limit: Some(PAGE_SIZE),
+        offset: Some((page - 1) * PAGE_SIZE),
+        ..Default::default()
+    };
+    let rid = rid.as_str();
+    let (viewer, profile, list) = tokio::join!(
+        load_viewer(&state, rid, user.id()),
+        state.models.get_profile(Some(rid), &username, user.id()),
+        state.models.list_articles(Some(rid), &query),
+    );
+    Ok(HttpResponse::Ok().json(ProfileView {
+        viewer: viewer?,
+        profile: convert::profile(profile?),
+        tab,
+        list: article_page(list?, page),
+    }))
+}
+
+async fn signed_in(
+    state: &AppState,
+    rid: &str,
+    me: &CurrentUser,
+) -> std::result::Result<Viewer, Error> {
+    load_viewer(state, rid, Some(me.id))
+        .await?
+        .ok_or(Error::TokenInvalid)
+}
+
+async fn new_article(state: web::Data<AppState>, rid: RequestId, me: CurrentUser) -> Result {
+    let viewer = signed_in(&state, rid.as_str(), &me).await?;
+    Ok(HttpResponse::Ok().json(EditorView {
+        viewer,
+        article: None,
+    }))
+}
+
+async fn edit_article(
+    state: web::Data<AppState>,
+    rid: RequestId,
+    me: CurrentUser,
+    slug: web::Path<String>,
+) -> Result {
+    let rid = rid.as_str();
+    let (viewer, article) = tokio::join!(
+        signed_in(&state, rid, &me),
+        state.models.get_article(Some(rid), &slug, Some(me.id)),
+    );
+    let article = article?;
+    if article.summary.author.id != me.id {
+        return Err(Error::status(403, "article", "forbidden"));
+    }
+    Ok(HttpResponse::Ok().json(EditorView {
+        viewer: viewer?,
+        article: Some(convert::article(article)),
+    }))
+}
+
+async fn settings(state: web::Data<AppState>, rid: RequestId, me: CurrentUser) -> Result {
+    let viewer = signed_in(&state, rid.as_str(), &me).await?;
+    Ok(HttpResponse::Ok().json(SettingsView { viewer }))
+}
