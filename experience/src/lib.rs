@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 pub mod convert;
+pub mod docs;
 pub mod error;
 pub mod limiter;
 pub mod pages;
@@ -91,6 +92,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
             .wrap(from_fn(request_context))
             .configure(json::extractor_config(body_limit))
             .configure(health_routes(ready.clone()))
+            .configure(docs::routes)
             .configure(api::routes)
             .configure(pages::routes)
             .default_service(web::to(not_found))

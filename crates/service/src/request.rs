@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use tracing::Instrument;
@@ -55,7 +55,8 @@ impl FromRequest for RequestId {
 
 /// Middleware (use with `actix_web::middleware::from_fn`): sets the request id, runs the
 /// request inside a span that carries it, echoes it in the response, writes one access-log
-/// line and records the request in the app's [`Metrics`] (when the app has them).
+/// line, records the request in the app's [`Metrics`] (when the app has them), and labels
+/// JSON bodies `application/json; charset=utf-8`.
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -88,6 +89,17 @@ pub async fn request_context(
             if let Ok(value) = HeaderValue::from_str(&id.0) {
                 res.headers_mut()
                     .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+            }
+            // Every JSON body of the stack is UTF-8; say so, as the API contract asks.
+            if res
+                .headers()
+                .get(CONTENT_TYPE)
+                .is_some_and(|v| v == "application/json")
+            {
+                res.headers_mut().insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/json; charset=utf-8"),
+                );
             }
             tracing::info!(
                 target: "access",

@@ -37,7 +37,7 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
         assert!(h["access-control-allow-headers"].to_str().unwrap().to_lowercase().contains("authorization"));
         let res = app.http.get(format!("{}/api/tags", app.address)).header("Origin", "https://spa.example").send().await.unwrap();
         assert_eq!(res.headers()["access-control-allow-origin"], "*");
-        assert_eq!(res.headers()["content-type"], "application/json");
+        assert_eq!(res.headers()["content-type"], "application/json; charset=utf-8");
     }
 
     async fn reads_call_models_once_and_writes_at_most_twice(app) {
@@ -78,4 +78,40 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
             assert!((1..=2).contains(&calls), "models calls for {method} {path}: {calls}");
         }
     }
+}
+
+#[actix_web::test]
+async fn every_documented_operation_is_served_and_the_docs_page_renders() {
+    let Some(app) =
+        crate::helpers::TestApp::spawn(conduit_testkit::databases::Backend::Sqlite).await
+    else {
+        return;
+    };
+    let (status, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(status, 200);
+    let ops = experience::docs::operations(&doc);
+    assert_eq!(ops.len(), 19);
+    for (method, path) in ops {
+        let path = path
+            .replace("{slug}", "no-such-article")
+            .replace("{username}", "ada")
+            .replace("{id}", "1");
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let (status, body) = app.call(method.clone(), &path, None, Some(json!({}))).await;
+        assert_ne!(
+            body,
+            json!({"errors": {"route": ["not found"]}}),
+            "{method} {path} is not served"
+        );
+        assert_ne!(status, 405, "{method} {path}");
+    }
+    let res = app
+        .http
+        .get(format!("{}/api/docs", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("/api/users/login") && html.contains("Conduit API"));
 }

@@ -91,7 +91,11 @@ impl TestApp {
         if text.is_empty() {
             return (status, Value::Null);
         }
-        assert_eq!(ctype.as_deref(), Some("application/json"), "{path}: {text}");
+        assert_eq!(
+            ctype.as_deref(),
+            Some("application/json; charset=utf-8"),
+            "{path}: {text}"
+        );
         (
             status,
             serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")),
