@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
-use conduit_models_client::ClientError;
+use conduit_clients::ClientError;
 use conduit_wire::ErrorBody;
 
 /// Everything an `/api` handler can answer besides success.

@@ -20,7 +20,7 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use conduit_models_client::{ClientConfig, ModelsClient};
+use conduit_clients::{ClientConfig, ModelsClient};
 use conduit_service::{Metrics, ReadyCheck, health_routes, json, request_context};
 use conduit_wire::ErrorBody;
 

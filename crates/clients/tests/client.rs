@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use conduit_models_client::{ClientConfig, ClientError, ModelsClient};
+use conduit_clients::{ClientConfig, ClientError, ModelsClient};
 use conduit_wire::models::{
     ArticlePatch, ArticleQuery, NewArticle, NewComment, NewUser, UserPatch,
 };

@@ -1,0 +1,199 @@
+//! The plumbing every typed client shares: configuration, timeouts, keep-alive pool,
+//! `x-request-id` forwarding, status checks, and decoding of success and error bodies.
+
+use std::time::Duration;
+
+use conduit_wire::ErrorBody;
+use reqwest::{Method, StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// What can go wrong calling another tier.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The tier answered with an error status and body (404, 409, 422, 503...).
+    #[error("answered {status}: {}", body.summary())]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The decoded errors body.
+        body: ErrorBody,
+    },
+    /// No answer within the timeout.
+    #[error("no answer in time")]
+    Timeout,
+    /// Could not connect, or the connection broke.
+    #[error("unreachable: {0}")]
+    Unreachable(String),
+    /// An answer that is not what the API documents.
+    #[error("unexpected answer: {0}")]
+    Protocol(String),
+}
+
+impl ClientError {
+    /// The status of an [`ClientError::Api`] error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// True for a 404 answer.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+}
+
+fn from_reqwest(e: reqwest::Error) -> ClientError {
+    if e.is_timeout() {
+        ClientError::Timeout
+    } else if e.is_connect() || e.is_request() {
+        ClientError::Unreachable(e.to_string())
+    } else {
+        ClientError::Protocol(e.to_string())
+    }
+}
+
+/// How a client talks to its tier.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Base URL, e.g. `http://127.0.0.1:8001`.
+    pub base_url: String,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Idle keep-alive connections kept per host.
+    pub max_idle_per_host: usize,
+}
+
+impl ClientConfig {
+    /// Defaults for `base_url`: 5 s per request, 1 s to connect, 64 idle connections.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(1),
+            max_idle_per_host: 64,
+        }
+    }
+}
+
+/// A JSON-over-HTTP client of one base URL; cheap to clone (the connection pool is shared).
+#[derive(Debug, Clone)]
+pub struct JsonClient {
+    base: Url,
+    http: reqwest::Client,
+}
+
+impl JsonClient {
+    /// A client for `config`; fails only on a base URL that is not a URL.
+    pub fn new(config: &ClientConfig) -> Result<Self, ClientError> {
+        let base = Url::parse(&config.base_url).map_err(|e| {
+            ClientError::Protocol(format!("bad base URL {:?}: {e}", config.base_url))
+        })?;
+        if base.cannot_be_a_base() {
+            return Err(ClientError::Protocol(format!(
+                "{base} cannot be a base URL"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .pool_max_idle_per_host(config.max_idle_per_host)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(Self { base, http })
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        self.base.as_str()
+    }
+
+    /// The base URL extended with escaped path segments.
+    pub fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    /// Sends a request; `Ok(None)` for 204, the decoded body for other successes.
+    pub async fn send<B: Serialize, Q: Serialize, T: DeserializeOwned>(
+        &self,
+        rid: Option<&str>,
+        method: Method,
+        segments: &[&str],
+        query: Option<&Q>,
+        body: Option<&B>,
+    ) -> Result<Option<T>, ClientError> {
+        let mut req = self.http.request(method, self.url(segments));
+        if let Some(id) = rid {
+            req = req.header("x-request-id", id);
+        }
+        if let Some(q) = query {
+            req = req.query(q);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.map_err(from_reqwest)?;
+        let status = res.status();
+        let bytes = res.bytes().await.map_err(from_reqwest)?;
+        if status == StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| ClientError::Protocol(format!("{status}: {e}")));
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => Err(ClientError::Api {
+                status: status.as_u16(),
+                body,
+            }),
+            Err(_) => Err(ClientError::Protocol(format!(
+                "{status} with a body that is not an errors body: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            ))),
+        }
+    }
+
+    /// Sends a request whose success has a body.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        rid: Option<&str>,
+        method: Method,
+        segments: &[&str],
+        query: Option<&impl Serialize>,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, ClientError> {
+        self.send(rid, method, segments, query, body)
+            .await?
+            .ok_or_else(|| ClientError::Protocol("204 where a body was expected".into()))
+    }
+
+    /// Sends a request whose success is 204 (or a body to ignore).
+    pub async fn call_empty(
+        &self,
+        rid: Option<&str>,
+        method: Method,
+        segments: &[&str],
+        query: Option<&impl Serialize>,
+    ) -> Result<(), ClientError> {
+        self.send::<(), _, serde::de::IgnoredAny>(rid, method, segments, query, None)
+            .await
+            .map(drop)
+    }
+}
+
+/// No query string.
+pub const NO_QUERY: Option<&()> = None;
+/// No body.
+pub const NO_BODY: Option<&()> = None;

@@ -1,0 +1,9 @@
+//! Typed HTTP clients of the Conduit tiers, sharing one core ([`core::JsonClient`]): bounded
+//! timeouts, a keep-alive pool, `x-request-id` forwarding, and every error decoded to a
+//! [`ClientError`].
+
+pub mod core;
+pub mod models;
+
+pub use core::{ClientConfig, ClientError};
+pub use models::ModelsClient;
