@@ -274,6 +274,12 @@ fn insert_comments(
     Ok(added)
 }
 
+/// True when the database holds no user yet (a first start).
+pub fn is_empty(conn: &mut DbConnection) -> Result<bool, Error> {
+    let any: Option<i64> = users::table.select(users::id).first(conn).optional()?;
+    Ok(any.is_none())
+}
+
 /// Recomputes every stored counter from the rows (after a bulk load).
 pub fn recount(conn: &mut DbConnection) -> Result<(), Error> {
     for statement in [

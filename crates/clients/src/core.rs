@@ -123,10 +123,12 @@ impl JsonClient {
         url
     }
 
-    /// Sends a request; `Ok(None)` for 204, the decoded body for other successes.
+    /// Sends a request (with `Authorization: Token <token>` when given); `Ok(None)` for 204,
+    /// the decoded body for other successes.
     pub async fn send<B: Serialize, Q: Serialize, T: DeserializeOwned>(
         &self,
         rid: Option<&str>,
+        token: Option<&str>,
         method: Method,
         segments: &[&str],
         query: Option<&Q>,
@@ -135,6 +137,9 @@ impl JsonClient {
         let mut req = self.http.request(method, self.url(segments));
         if let Some(id) = rid {
             req = req.header("x-request-id", id);
+        }
+        if let Some(token) = token {
+            req = req.header("authorization", format!("Token {token}"));
         }
         if let Some(q) = query {
             req = req.query(q);
@@ -169,12 +174,13 @@ impl JsonClient {
     pub async fn call<T: DeserializeOwned>(
         &self,
         rid: Option<&str>,
+        token: Option<&str>,
         method: Method,
         segments: &[&str],
         query: Option<&impl Serialize>,
         body: Option<&impl Serialize>,
     ) -> Result<T, ClientError> {
-        self.send(rid, method, segments, query, body)
+        self.send(rid, token, method, segments, query, body)
             .await?
             .ok_or_else(|| ClientError::Protocol("204 where a body was expected".into()))
     }
@@ -183,11 +189,12 @@ impl JsonClient {
     pub async fn call_empty(
         &self,
         rid: Option<&str>,
+        token: Option<&str>,
         method: Method,
         segments: &[&str],
         query: Option<&impl Serialize>,
     ) -> Result<(), ClientError> {
-        self.send::<(), _, serde::de::IgnoredAny>(rid, method, segments, query, None)
+        self.send::<(), _, serde::de::IgnoredAny>(rid, token, method, segments, query, None)
             .await
             .map(drop)
     }

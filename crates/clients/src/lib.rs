@@ -3,7 +3,9 @@
 //! [`ClientError`].
 
 pub mod core;
+pub mod experience;
 pub mod models;
 
 pub use core::{ClientConfig, ClientError};
+pub use experience::{Caller, ExperienceClient};
 pub use models::ModelsClient;

@@ -22,7 +22,7 @@ impl ModelsClient {
     /// `POST /users`.
     pub async fn create_user(&self, rid: Option<&str>, new: &NewUser) -> Result<User, ClientError> {
         self.0
-            .call(rid, Method::POST, &["users"], NO_QUERY, Some(new))
+            .call(rid, None, Method::POST, &["users"], NO_QUERY, Some(new))
             .await
     }
 
@@ -30,7 +30,7 @@ impl ModelsClient {
     pub async fn get_user(&self, rid: Option<&str>, id: i64) -> Result<User, ClientError> {
         let id = id.to_string();
         self.0
-            .call(rid, Method::GET, &["users", &id], NO_QUERY, NO_BODY)
+            .call(rid, None, Method::GET, &["users", &id], NO_QUERY, NO_BODY)
             .await
     }
 
@@ -42,7 +42,7 @@ impl ModelsClient {
     ) -> Result<User, ClientError> {
         let path = ["users", "by-username", username];
         self.0
-            .call(rid, Method::GET, &path, NO_QUERY, NO_BODY)
+            .call(rid, None, Method::GET, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -54,7 +54,7 @@ impl ModelsClient {
     ) -> Result<User, ClientError> {
         let path = ["users", "by-email", email];
         self.0
-            .call(rid, Method::GET, &path, NO_QUERY, NO_BODY)
+            .call(rid, None, Method::GET, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -67,7 +67,14 @@ impl ModelsClient {
     ) -> Result<User, ClientError> {
         let id = id.to_string();
         self.0
-            .call(rid, Method::PATCH, &["users", &id], NO_QUERY, Some(patch))
+            .call(
+                rid,
+                None,
+                Method::PATCH,
+                &["users", &id],
+                NO_QUERY,
+                Some(patch),
+            )
             .await
     }
 
@@ -81,7 +88,14 @@ impl ModelsClient {
             email: email.to_owned(),
         };
         self.0
-            .call(rid, Method::POST, &["credentials"], NO_QUERY, Some(&body))
+            .call(
+                rid,
+                None,
+                Method::POST,
+                &["credentials"],
+                NO_QUERY,
+                Some(&body),
+            )
             .await
     }
 
@@ -94,7 +108,14 @@ impl ModelsClient {
     ) -> Result<Profile, ClientError> {
         let q = viewer_query(viewer);
         self.0
-            .call(rid, Method::GET, &["profiles", username], Some(&q), NO_BODY)
+            .call(
+                rid,
+                None,
+                Method::GET,
+                &["profiles", username],
+                Some(&q),
+                NO_BODY,
+            )
             .await
     }
 
@@ -108,7 +129,7 @@ impl ModelsClient {
         let f = follower.to_string();
         let path = ["profiles", username, "followers", &f];
         self.0
-            .call(rid, Method::PUT, &path, NO_QUERY, NO_BODY)
+            .call(rid, None, Method::PUT, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -122,7 +143,7 @@ impl ModelsClient {
         let f = follower.to_string();
         let path = ["profiles", username, "followers", &f];
         self.0
-            .call(rid, Method::DELETE, &path, NO_QUERY, NO_BODY)
+            .call(rid, None, Method::DELETE, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -133,7 +154,7 @@ impl ModelsClient {
         query: &ArticleQuery,
     ) -> Result<ArticleList, ClientError> {
         self.0
-            .call(rid, Method::GET, &["articles"], Some(query), NO_BODY)
+            .call(rid, None, Method::GET, &["articles"], Some(query), NO_BODY)
             .await
     }
 
@@ -144,7 +165,7 @@ impl ModelsClient {
         new: &NewArticle,
     ) -> Result<Article, ClientError> {
         self.0
-            .call(rid, Method::POST, &["articles"], NO_QUERY, Some(new))
+            .call(rid, None, Method::POST, &["articles"], NO_QUERY, Some(new))
             .await
     }
 
@@ -157,7 +178,14 @@ impl ModelsClient {
     ) -> Result<Article, ClientError> {
         let q = viewer_query(viewer);
         self.0
-            .call(rid, Method::GET, &["articles", slug], Some(&q), NO_BODY)
+            .call(
+                rid,
+                None,
+                Method::GET,
+                &["articles", slug],
+                Some(&q),
+                NO_BODY,
+            )
             .await
     }
 
@@ -171,6 +199,7 @@ impl ModelsClient {
         self.0
             .call(
                 rid,
+                None,
                 Method::PATCH,
                 &["articles", slug],
                 NO_QUERY,
@@ -188,7 +217,7 @@ impl ModelsClient {
     ) -> Result<(), ClientError> {
         let q = [("author_id", author_id)];
         self.0
-            .call_empty(rid, Method::DELETE, &["articles", slug], Some(&q))
+            .call_empty(rid, None, Method::DELETE, &["articles", slug], Some(&q))
             .await
     }
 
@@ -202,7 +231,7 @@ impl ModelsClient {
         let u = user.to_string();
         let path = ["articles", slug, "favorites", &u];
         self.0
-            .call(rid, Method::PUT, &path, NO_QUERY, NO_BODY)
+            .call(rid, None, Method::PUT, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -216,7 +245,7 @@ impl ModelsClient {
         let u = user.to_string();
         let path = ["articles", slug, "favorites", &u];
         self.0
-            .call(rid, Method::DELETE, &path, NO_QUERY, NO_BODY)
+            .call(rid, None, Method::DELETE, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -230,7 +259,7 @@ impl ModelsClient {
         let q = viewer_query(viewer);
         let path = ["articles", slug, "comments"];
         self.0
-            .call(rid, Method::GET, &path, Some(&q), NO_BODY)
+            .call(rid, None, Method::GET, &path, Some(&q), NO_BODY)
             .await
     }
 
@@ -243,7 +272,7 @@ impl ModelsClient {
     ) -> Result<Comment, ClientError> {
         let path = ["articles", slug, "comments"];
         self.0
-            .call(rid, Method::POST, &path, NO_QUERY, Some(new))
+            .call(rid, None, Method::POST, &path, NO_QUERY, Some(new))
             .await
     }
 
@@ -259,21 +288,21 @@ impl ModelsClient {
         let q = [("author_id", author_id)];
         let path = ["articles", slug, "comments", &id];
         self.0
-            .call_empty(rid, Method::DELETE, &path, Some(&q))
+            .call_empty(rid, None, Method::DELETE, &path, Some(&q))
             .await
     }
 
     /// `GET /tags`.
     pub async fn tags(&self, rid: Option<&str>) -> Result<TagList, ClientError> {
         self.0
-            .call(rid, Method::GET, &["tags"], NO_QUERY, NO_BODY)
+            .call(rid, None, Method::GET, &["tags"], NO_QUERY, NO_BODY)
             .await
     }
 
     /// `GET /ready`: `Ok` when models and its database answer.
     pub async fn ready(&self, rid: Option<&str>) -> Result<(), ClientError> {
         self.0
-            .send::<(), (), serde::de::IgnoredAny>(rid, Method::GET, &["ready"], None, None)
+            .send::<(), (), serde::de::IgnoredAny>(rid, None, Method::GET, &["ready"], None, None)
             .await
             .map(drop)
     }

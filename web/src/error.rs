@@ -1,0 +1,90 @@
+//! Errors of the web tier, answered as pages inside the site layout.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use conduit_clients::ClientError;
+
+use crate::views::{ErrorPage, Layout};
+
+/// What a page handler can answer besides a page or a redirect.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// 404 page.
+    #[error("not found")]
+    NotFound,
+    /// 403 page (another user's article).
+    #[error("forbidden")]
+    Forbidden,
+    /// 403 page: the form's CSRF token is missing or wrong.
+    #[error("CSRF token missing or wrong")]
+    Csrf,
+    /// 503 page: experience cannot serve now.
+    #[error("experience unavailable: {0}")]
+    Unavailable(String),
+    /// 500 page: a bug; the cause is logged only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<ClientError> for WebError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Api { status: 404, .. } => Self::NotFound,
+            ClientError::Api { status: 403, .. } => Self::Forbidden,
+            ClientError::Api {
+                status: 503 | 504,
+                body,
+            } => Self::Unavailable(body.summary()),
+            ClientError::Timeout => Self::Unavailable("timed out".into()),
+            ClientError::Unreachable(why) => Self::Unavailable(why),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message) = match self {
+            Self::NotFound => (
+                "Page not found",
+                "There is nothing here. It may have been deleted.",
+            ),
+            Self::Forbidden => ("Not allowed", "Only the author can do that."),
+            Self::Csrf => (
+                "Form expired",
+                "This form could not be checked. Go back, reload the page and try again.",
+            ),
+            Self::Unavailable(cause) => {
+                tracing::warn!(%cause, "experience unavailable");
+                (
+                    "Temporarily unavailable",
+                    "The site is having trouble right now. Please try again in a moment.",
+                )
+            }
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                ("Something went wrong", "Please try again.")
+            }
+        };
+        let page = ErrorPage {
+            l: Layout::anonymous(title),
+            status: self.status_code().as_u16(),
+            message,
+        };
+        let body = page.render().unwrap_or_else(|e| format!("{title}: {e}"));
+        HttpResponse::build(self.status_code())
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Cache-Control", "no-store"))
+            .body(body)
+    }
+}

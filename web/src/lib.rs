@@ -1,0 +1,137 @@
+//! The web tier: the Conduit site as server-rendered pages (shared/spec/pages.md).
+//!
+//! Talks only to the experience tier: one page endpoint call per GET page, one `/api` write
+//! per form. Keeps the API token in an HttpOnly, SameSite=Lax session cookie, checks a CSRF
+//! token on every POST, renders markdown safely, serves its own static files, and sends
+//! security headers (a CSP with no inline script, nosniff, frame-ancestors 'none', a
+//! Referrer-Policy) on every response.
+
+mod actions;
+pub mod assets;
+pub mod error;
+pub mod markdown;
+mod pages;
+pub mod session;
+pub mod settings;
+pub mod views;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use conduit_clients::{ClientConfig, ExperienceClient};
+use conduit_service::{Metrics, ReadyCheck, health_routes, request_context};
+
+pub use settings::Settings;
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct WebState {
+    /// The experience tier.
+    pub experience: ExperienceClient,
+    /// Mark cookies `Secure`.
+    pub cookie_secure: bool,
+}
+
+const CSP: &str = "default-src 'self'; img-src 'self' http: https:; script-src 'self'; \
+                   style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+                   frame-ancestors 'none'";
+
+/// Starts the web HTTP server on `listener`.
+pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server> {
+    let mut client = ClientConfig::new(settings.experience_url.clone());
+    client.timeout = settings.experience_timeout;
+    let experience = ExperienceClient::new(&client)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let state = web::Data::new(WebState {
+        experience: experience.clone(),
+        cookie_secure: settings.cookie_secure,
+    });
+    let metrics = web::Data::new(Metrics::new("web"));
+    let ready = ReadyCheck::new(move || {
+        let experience = experience.clone();
+        async move {
+            experience
+                .ready(None)
+                .await
+                .map_err(|e| format!("experience: {e}"))
+        }
+    });
+    let body_limit = settings.body_limit;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .wrap(Compress::default())
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("Content-Security-Policy", CSP))
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("X-Frame-Options", "DENY"))
+                    .add(("Referrer-Policy", "same-origin")),
+            )
+            .wrap(from_fn(request_context))
+            .configure(health_routes(ready.clone()))
+            .configure(assets::routes)
+            .configure(routes)
+            .default_service(web::to(pages::not_found))
+    })
+    .shutdown_timeout(conduit_service::SHUTDOWN_TIMEOUT_SECS)
+    .listen(listener)?;
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(pages::home))
+        .route("/tag/{tag}", web::get().to(pages::tag))
+        .route("/login", web::get().to(pages::login))
+        .route("/login", web::post().to(actions::login))
+        .route("/register", web::get().to(pages::register))
+        .route("/register", web::post().to(actions::register))
+        .route("/logout", web::post().to(actions::logout))
+        .route("/settings", web::get().to(pages::settings))
+        .route("/settings", web::post().to(actions::settings))
+        .route("/editor", web::get().to(pages::new_article))
+        .route("/editor", web::post().to(actions::create_article))
+        .route("/editor/{slug}", web::get().to(pages::edit_article))
+        .route("/editor/{slug}", web::post().to(actions::update_article))
+        .route("/article/{slug}", web::get().to(pages::article))
+        .route(
+            "/article/{slug}/delete",
+            web::post().to(actions::delete_article),
+        )
+        .route(
+            "/article/{slug}/favorite",
+            web::post().to(actions::favorite),
+        )
+        .route(
+            "/article/{slug}/unfavorite",
+            web::post().to(actions::unfavorite),
+        )
+        .route(
+            "/article/{slug}/comments",
+            web::post().to(actions::add_comment),
+        )
+        .route(
+            "/article/{slug}/comments/{id}/delete",
+            web::post().to(actions::delete_comment),
+        )
+        .route("/profile/{username}", web::get().to(pages::profile))
+        .route(
+            "/profile/{username}/favorites",
+            web::get().to(pages::favorites),
+        )
+        .route(
+            "/profile/{username}/follow",
+            web::post().to(actions::follow),
+        )
+        .route(
+            "/profile/{username}/unfollow",
+            web::post().to(actions::unfollow),
+        );
+}

@@ -1,0 +1,255 @@
+use crate::helpers::Site;
+
+#[actix_web::test]
+async fn home_for_a_visitor_has_the_layout_banner_tabs_list_and_tags() {
+    let site = Site::spawn();
+    let page = site.get("/").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.text("title"), "Home — Conduit");
+    assert_eq!(
+        page.text("nav.navbar.navbar-light > .container > a.navbar-brand"),
+        "conduit"
+    );
+    assert_eq!(
+        page.texts("ul.nav.navbar-nav.pull-xs-right li.nav-item a.nav-link"),
+        ["Home", "Sign in", "Sign up"]
+    );
+    assert_eq!(page.attr("a.nav-link.active", "href"), "/");
+    assert_eq!(page.text("footer > .container > a.logo-font"), "conduit");
+    assert_eq!(page.count("footer span.attribution"), 1);
+    assert_eq!(
+        page.text("div.home-page div.banner h1.logo-font"),
+        "conduit"
+    );
+    assert_eq!(
+        page.text("div.home-page div.banner p"),
+        "A place to share your knowledge."
+    );
+    assert_eq!(
+        page.texts("div.col-md-9 > div.feed-toggle > ul.nav.nav-pills.outline-active a.nav-link"),
+        ["Global Feed"]
+    );
+    assert_eq!(page.count("div.article-preview"), 10);
+    assert_eq!(page.count("ul.pagination > li.page-item > a.page-link"), 6);
+    assert_eq!(
+        page.text("ul.pagination li.page-item.active a.page-link"),
+        "1"
+    );
+    assert_eq!(page.text("div.col-md-3 > div.sidebar > p"), "Popular Tags");
+    assert_eq!(
+        page.count("div.sidebar div.tag-list > a.tag-pill.tag-default"),
+        15
+    );
+    let preview = &page.all("div.article-preview")[0];
+    let html = preview.html();
+    for needle in [
+        "article-meta",
+        "class=\"info\"",
+        "class=\"author\"",
+        "class=\"date\"",
+        "ion-heart",
+        "preview-link",
+        "Read more...",
+        "tag-outline",
+    ] {
+        assert!(html.contains(needle), "{needle} in {html}");
+    }
+    // Default avatars point at the served SVG.
+    let avatar = page.attr("div.article-preview div.article-meta img", "src");
+    assert!(avatar.ends_with("/default-avatar.svg"), "{avatar}");
+    assert_eq!(site.get(&avatar).await.status, 200);
+}
+
+#[actix_web::test]
+async fn sign_up_lands_on_home_signed_in_and_logout_signs_out() {
+    let site = Site::spawn();
+    let home = site.sign_up("newcomer").await;
+    assert_eq!(home.signed_in_as().as_deref(), Some("newcomer"));
+    assert_eq!(
+        home.texts("ul.navbar-nav a.nav-link")[..3],
+        ["Home", "New Article", "Settings"]
+    );
+    assert_eq!(
+        home.texts("div.feed-toggle a.nav-link"),
+        ["Your Feed", "Global Feed"]
+    );
+    assert_eq!(home.headers["cache-control"], "private, no-store");
+    let cookie = home
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    assert!(
+        cookie.is_empty(),
+        "no cookie churn on plain pages: {cookie:?}"
+    );
+
+    let settings = site.get("/settings").await;
+    let res = site.post("/logout", &[("csrf", &settings.csrf())]).await;
+    assert_eq!((res.status, res.location()), (303, "/".to_owned()));
+    let set = res.headers["set-cookie"].to_str().unwrap();
+    assert!(
+        set.contains("conduit_session=") && set.contains("Max-Age=0"),
+        "{set}"
+    );
+    let home = site.get("/").await;
+    assert_eq!(home.signed_in_as(), None);
+    assert_eq!(site.get("/settings").await.location(), "/login");
+    assert_eq!(site.get("/editor").await.location(), "/login");
+    assert_eq!(site.get("/?feed=following").await.location(), "/login");
+}
+
+#[actix_web::test]
+async fn the_session_cookie_is_httponly_and_samesite_lax() {
+    let site = Site::spawn();
+    let res = site
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", "ada@conduit.example"),
+                ("password", "conduit-demo"),
+            ],
+        )
+        .await;
+    assert_eq!((res.status, res.location()), (303, "/".to_owned()));
+    let set = res.headers["set-cookie"].to_str().unwrap().to_lowercase();
+    assert!(set.starts_with("conduit_session="), "{set}");
+    assert!(
+        set.contains("httponly") && set.contains("samesite=lax") && set.contains("path=/"),
+        "{set}"
+    );
+    assert_eq!(site.get("/").await.signed_in_as().as_deref(), Some("ada"));
+}
+
+#[actix_web::test]
+async fn a_wrong_password_shows_the_error_and_keeps_the_email() {
+    let site = Site::spawn();
+    let page = site
+        .sign_in("ada@conduit.example", "not-the-password")
+        .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(page.text("div.auth-page h1.text-xs-center"), "Sign in");
+    assert_eq!(
+        page.texts("ul.error-messages > li"),
+        ["email or password is invalid"]
+    );
+    assert_eq!(
+        page.attr("input[name=email]", "value"),
+        "ada@conduit.example"
+    );
+    assert!(
+        page.all("input[name=password]")[0]
+            .value()
+            .attr("value")
+            .is_none(),
+        "the password is never sent back"
+    );
+    assert_eq!(page.signed_in_as(), None);
+
+    let page = site
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "ada"),
+                ("email", "x@y.example"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    let errors = page.texts("ul.error-messages > li");
+    assert!(
+        errors.iter().any(|e| e.starts_with("password ")),
+        "{errors:?}"
+    );
+    assert_eq!(page.attr("input[name=username]", "value"), "ada");
+    assert_eq!(
+        page.text("div.auth-page a[href='/login']"),
+        "Have an account?"
+    );
+}
+
+#[actix_web::test]
+async fn settings_update_including_a_username_change_and_a_new_password() {
+    let site = Site::spawn();
+    site.sign_up("renamer").await;
+    let page = site.get("/settings").await;
+    assert_eq!(page.text("div.settings-page h1"), "Your Settings");
+    assert_eq!(
+        page.attr("input[name=image]", "placeholder"),
+        "URL of profile picture"
+    );
+    assert_eq!(
+        page.attr("input[name=password]", "placeholder"),
+        "New Password"
+    );
+    assert_eq!(
+        page.attr("input[name=email]", "value"),
+        "renamer@site.example"
+    );
+    assert_eq!(
+        page.text("button.btn.btn-outline-danger"),
+        "Or click here to logout."
+    );
+    assert!(page.count("label[for=image]") == 1, "inputs have labels");
+
+    let res = site
+        .submit(
+            "/settings",
+            "/settings",
+            &[
+                ("image", "https://img.example/me.png"),
+                ("username", "renamed"),
+                ("bio", "I write things."),
+                ("email", "renamed@site.example"),
+                ("password", "a-brand-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.location()),
+        (303, "/profile/renamed".to_owned())
+    );
+    let profile = site.follow(res).await;
+    assert_eq!(profile.text("div.profile-page div.user-info h4"), "renamed");
+    assert_eq!(profile.text("div.user-info p"), "I write things.");
+    assert_eq!(
+        profile.attr("img.user-img", "src"),
+        "https://img.example/me.png"
+    );
+    assert_eq!(
+        profile.text("div.user-info a[href='/settings']"),
+        "Edit Profile Settings"
+    );
+    assert_eq!(profile.signed_in_as().as_deref(), Some("renamed"));
+
+    // Sign out, then in with the new password.
+    let csrf = site.get("/settings").await.csrf();
+    site.post("/logout", &[("csrf", &csrf)]).await;
+    let res = site
+        .sign_in("renamed@site.example", "a-brand-new-password")
+        .await;
+    assert_eq!(res.status, 303);
+
+    // A taken username comes back as a form error with the typed values.
+    let page = site
+        .submit(
+            "/settings",
+            "/settings",
+            &[
+                ("username", "ada"),
+                ("email", "renamed@site.example"),
+                ("bio", "kept"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(
+        page.texts("ul.error-messages > li"),
+        ["username has already been taken"]
+    );
+    assert_eq!(page.text("textarea[name=bio]"), "kept");
+}

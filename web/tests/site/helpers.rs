@@ -1,0 +1,207 @@
+//! `Site`: web + experience + models on port 0 over a fresh SQLite database with the demo data,
+//! and a browser-like client (cookie jar, no automatic redirects) that reads pages with a real
+//! HTML parser.
+
+use std::net::TcpListener;
+
+use conduit_testkit::databases::{self, Backend, Guard};
+use scraper::{Html, Selector};
+
+pub struct Site {
+    pub address: String,
+    pub http: reqwest::Client,
+    _guard: Option<Guard>,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub html: Html,
+}
+
+impl Page {
+    pub fn all(&self, selector: &str) -> Vec<scraper::ElementRef<'_>> {
+        let s = Selector::parse(selector).unwrap_or_else(|e| panic!("{selector}: {e:?}"));
+        self.html.select(&s).collect()
+    }
+
+    pub fn count(&self, selector: &str) -> usize {
+        self.all(selector).len()
+    }
+
+    pub fn text(&self, selector: &str) -> String {
+        self.all(selector)
+            .first()
+            .map(|e| e.text().collect::<String>().trim().to_owned())
+            .unwrap_or_else(|| panic!("no {selector} in {}", self.html.html()))
+    }
+
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        self.all(selector)
+            .iter()
+            .map(|e| e.text().collect::<String>().trim().to_owned())
+            .collect()
+    }
+
+    pub fn attr(&self, selector: &str, attr: &str) -> String {
+        self.all(selector)
+            .first()
+            .and_then(|e| e.value().attr(attr))
+            .unwrap_or_else(|| panic!("no {selector}[{attr}]"))
+            .to_owned()
+    }
+
+    pub fn csrf(&self) -> String {
+        self.attr("input[name=csrf]", "value")
+    }
+
+    pub fn location(&self) -> String {
+        self.headers["location"].to_str().unwrap().to_owned()
+    }
+
+    pub fn signed_in_as(&self) -> Option<String> {
+        self.all("ul.navbar-nav a.nav-link img.user-pic")
+            .first()
+            .and_then(|img| img.parent())
+            .and_then(scraper::ElementRef::wrap)
+            .map(|a| a.text().collect::<String>().trim().to_owned())
+    }
+}
+
+pub fn free_addr() -> (TcpListener, String) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let a = format!("http://{}", l.local_addr().unwrap());
+    (l, a)
+}
+
+impl Site {
+    pub fn spawn() -> Site {
+        let (url, guard) = databases::fresh(Backend::Sqlite).expect("SQLite is always there");
+        let (l, models_url) = free_addr();
+        let mut s = models::Settings::for_database(&url);
+        s.workers = Some(1);
+        actix_web::rt::spawn(models::run(l, &s).unwrap());
+        let (l, experience_url) = free_addr();
+        let mut s = experience::Settings::dev(&models_url);
+        s.workers = Some(1);
+        actix_web::rt::spawn(experience::run(l, &s).unwrap());
+        Self::in_front_of(&experience_url, Some(guard))
+    }
+
+    /// A web instance in front of `experience_url` (anything, for fault tests).
+    pub fn in_front_of(experience_url: &str, guard: Option<Guard>) -> Site {
+        let (l, address) = free_addr();
+        let mut s = web::Settings::for_experience(experience_url);
+        s.workers = Some(1);
+        s.experience_timeout = std::time::Duration::from_millis(1500);
+        actix_web::rt::spawn(web::run(l, &s).unwrap());
+        Site {
+            address,
+            http: Self::browser(),
+            _guard: guard,
+        }
+    }
+
+    /// A fresh browser (empty cookie jar).
+    pub fn browser() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn get_with(&self, http: &reqwest::Client, path: &str) -> Page {
+        let res = http
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap();
+        Self::page(res).await
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.get_with(&self.http, path).await
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.address))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        Self::page(res).await
+    }
+
+    /// Posts a form with the CSRF token of the page at `from`.
+    pub async fn submit(&self, from: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.get(from).await.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(path, &all).await
+    }
+
+    /// Follows a 303 and returns the page it leads to.
+    pub async fn follow(&self, page: Page) -> Page {
+        assert_eq!(page.status, 303, "{}", page.html.html());
+        self.get(&page.location()).await
+    }
+
+    async fn page(res: reqwest::Response) -> Page {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        Page {
+            status,
+            headers,
+            html: Html::parse_document(&text),
+        }
+    }
+
+    pub async fn sign_up(&self, name: &str) -> Page {
+        let email = format!("{name}@site.example");
+        let res = self
+            .submit(
+                "/register",
+                "/register",
+                &[
+                    ("username", name),
+                    ("email", &email),
+                    ("password", "password-123"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303, "{}", res.html.html());
+        assert_eq!(res.location(), "/");
+        self.get("/").await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// Publishes an article through the editor form; returns the article page.
+    pub async fn publish(&self, title: &str, body: &str, tags: &str) -> Page {
+        let res = self
+            .submit(
+                "/editor",
+                "/editor",
+                &[
+                    ("title", title),
+                    ("description", "About it"),
+                    ("body", body),
+                    ("tags", tags),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303, "{}", res.html.html());
+        self.follow(res).await
+    }
+}

@@ -1,0 +1,9 @@
+//! HTTP-level tests of every page and form flow (shared/spec/pages.md), against real
+//! experience and models services, reading the HTML with a real parser.
+
+mod helpers;
+
+mod articles;
+mod auth;
+mod safety;
+mod social;

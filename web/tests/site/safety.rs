@@ -1,0 +1,203 @@
+use crate::helpers::Site;
+
+#[actix_web::test]
+async fn posts_without_or_with_a_wrong_csrf_token_are_rejected_and_change_nothing() {
+    let site = Site::spawn();
+    site.sign_up("target").await;
+    let res = site
+        .post(
+            "/editor",
+            &[("title", "Forged"), ("description", "d"), ("body", "b")],
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    assert_eq!(res.text("div.error-page h1"), "403");
+    let res = site
+        .post(
+            "/editor",
+            &[
+                ("csrf", "0123456789abcdef0123456789abcdef"),
+                ("title", "Forged"),
+                ("description", "d"),
+                ("body", "b"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    assert_eq!(
+        site.get("/article/forged").await.status,
+        404,
+        "nothing was published"
+    );
+    let res = site
+        .post(
+            "/settings",
+            &[("username", "hijacked"), ("email", "x@y.example")],
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    assert_eq!(
+        site.get("/").await.signed_in_as().as_deref(),
+        Some("target")
+    );
+    // A browser with no CSRF cookie at all (another site's form) is refused too.
+    let stranger = Site::browser();
+    let res = stranger
+        .post(format!("{}/login", site.address))
+        .form(&[
+            ("csrf", "0123456789abcdef0123456789abcdef"),
+            ("email", "ada@conduit.example"),
+            ("password", "conduit-demo"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+}
+
+#[actix_web::test]
+async fn xss_payloads_in_every_user_written_field_come_back_inert() {
+    let site = Site::spawn();
+    site.sign_up("mallory").await;
+    let script = "<script>alert('xss')</script>";
+    let res = site
+        .submit(
+            "/settings",
+            "/settings",
+            &[
+                ("image", "javascript:alert(1)"),
+                ("username", "mallory"),
+                ("bio", script),
+                ("email", "mallory@site.example"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let body = format!(
+        "{script}\n\n<img src=x onerror=alert(1)>\n\n[click](javascript:alert(1))\n\n<iframe src=\"https://evil.example\"></iframe>\n\n<a href=\"data:text/html,x\">d</a>"
+    );
+    let page = site
+        .publish(&format!("Title {script}"), &body, "<b>tag</b>")
+        .await;
+    let slug_href = page.attr("form[action$='/comments']", "action");
+    site.submit(
+        &slug_href.replace("/comments", ""),
+        &slug_href,
+        &[(
+            "body",
+            &format!("comment {script} <img src=x onerror=alert(2)>"),
+        )],
+    )
+    .await;
+    let profile = site.get("/profile/mallory").await;
+    for page in [
+        site.get(&slug_href.replace("/comments", "")).await,
+        profile,
+        site.get("/").await,
+    ] {
+        // Inert means: as elements and attributes, not as text (text may show the payload).
+        for el in page.all("*") {
+            let v = el.value();
+            assert!(
+                !["iframe", "object", "embed"].contains(&v.name()),
+                "{}",
+                el.html()
+            );
+            assert!(
+                v.name() != "script" || v.attr("src").is_some(),
+                "inline script: {}",
+                el.html()
+            );
+            for (name, value) in v.attrs() {
+                assert!(!name.starts_with("on"), "event handler: {}", el.html());
+                let value = value.trim().to_lowercase();
+                if ["href", "src", "action"].contains(&name) {
+                    assert!(
+                        !value.starts_with("javascript:") && !value.starts_with("data:"),
+                        "{}",
+                        el.html()
+                    );
+                }
+            }
+        }
+    }
+    let article = site.get(&slug_href.replace("/comments", "")).await;
+    assert!(
+        article
+            .text("div.banner h1")
+            .contains("<script>alert('xss')</script>"),
+        "shown as text"
+    );
+    assert!(
+        article.texts("p.card-text")[0].contains("<script>"),
+        "comment shown as text"
+    );
+    let profile = site.get("/profile/mallory").await;
+    assert!(
+        profile
+            .attr("img.user-img", "src")
+            .ends_with("/default-avatar.svg"),
+        "non-http image URL not used"
+    );
+}
+
+#[actix_web::test]
+async fn security_headers_static_caching_and_compression() {
+    let site = Site::spawn();
+    let page = site.get("/").await;
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+            && csp.contains("frame-ancestors 'none'")
+    );
+    assert_eq!(page.headers["x-content-type-options"], "nosniff");
+    assert!(page.headers.contains_key("referrer-policy"));
+    let css = page.attr("link[rel=stylesheet]", "href");
+    assert!(css.starts_with("/static/") && css.ends_with("/style.css"));
+    let res = site
+        .http
+        .get(format!("{}{css}", site.address))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(
+        res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let res = site
+        .http
+        .get(format!("{}/", site.address))
+        .header("Accept-Encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-encoding"], "br");
+    assert_eq!(
+        site.get("/static/0000/style.css").await.status,
+        404,
+        "old versions are not served"
+    );
+    assert_eq!(site.get("/favicon.ico").await.status, 200);
+}
+
+#[actix_web::test]
+async fn experience_down_gives_a_503_page_in_the_layout() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let site = Site::in_front_of(&format!("http://127.0.0.1:{port}"), None);
+    let page = site.get("/").await;
+    assert_eq!(page.status, 503);
+    assert_eq!(page.text("div.error-page h1"), "503");
+    assert_eq!(page.text("a.navbar-brand"), "conduit");
+    assert_eq!(site.get("/health").await.status, 200);
+    assert_eq!(site.get("/ready").await.status, 503);
+}

@@ -1,0 +1,118 @@
+use crate::helpers::Site;
+
+#[actix_web::test]
+async fn favorite_and_unfavorite_change_the_button_the_count_and_the_favorited_tab() {
+    let site = Site::spawn();
+    site.sign_up("liker").await;
+    let home = site.get("/").await;
+    let button = &home.all("div.article-preview button.btn.btn-sm.pull-xs-right")[0];
+    let count: i64 = button.text().collect::<String>().trim().parse().unwrap();
+    assert!(button.value().classes().any(|c| c == "btn-outline-primary"));
+    let href = home.attr("div.article-preview a.preview-link", "href");
+    let form = &home.all("div.article-preview form")[0];
+    let action = form.value().attr("action").unwrap().to_owned();
+    let res = site.submit("/", &action, &[("next", "/")]).await;
+    assert_eq!((res.status, res.location()), (303, "/".to_owned()));
+    let home = site.get("/").await;
+    let button = &home.all("div.article-preview button.btn.btn-sm.pull-xs-right")[0];
+    assert!(button.value().classes().any(|c| c == "btn-primary"));
+    assert_eq!(
+        button.text().collect::<String>().trim(),
+        (count + 1).to_string()
+    );
+
+    let favorited = site.get("/profile/liker/favorites").await;
+    assert_eq!(
+        favorited.text("div.articles-toggle a.nav-link.active"),
+        "Favorited Articles"
+    );
+    assert_eq!(
+        favorited.attr("div.article-preview a.preview-link", "href"),
+        href
+    );
+
+    let article = site.get(&href).await;
+    assert!(
+        article
+            .text("div.banner div.article-meta")
+            .contains("Unfavorite Article")
+    );
+    let unfav = article.attr("div.banner form[action$='/unfavorite']", "action");
+    let res = site.submit(&href, &unfav, &[("next", &href)]).await;
+    assert_eq!(res.location(), href);
+    assert_eq!(
+        site.get("/profile/liker/favorites")
+            .await
+            .count("div.article-preview"),
+        0
+    );
+}
+
+#[actix_web::test]
+async fn follow_shows_the_author_in_your_feed_and_unfollow_removes_them() {
+    let site = Site::spawn();
+    site.sign_up("follower").await;
+    let feed = site.get("/?feed=following").await;
+    assert_eq!(feed.text("div.feed-toggle a.nav-link.active"), "Your Feed");
+    assert_eq!(
+        feed.text("div.empty-feed-message"),
+        "No articles are here... yet."
+    );
+
+    let profile = site.get("/profile/chen").await;
+    assert_eq!(
+        profile.text("div.user-info button.action-btn"),
+        "Follow chen"
+    );
+    assert_eq!(
+        profile.text("div.articles-toggle a.nav-link.active"),
+        "My Articles"
+    );
+    let res = site
+        .submit(
+            "/profile/chen",
+            "/profile/chen/follow",
+            &[("next", "/profile/chen")],
+        )
+        .await;
+    assert_eq!(res.location(), "/profile/chen");
+    assert_eq!(
+        site.get("/profile/chen")
+            .await
+            .text("div.user-info button.action-btn"),
+        "Unfollow chen"
+    );
+
+    let feed = site.get("/?feed=following").await;
+    let authors = feed.texts("div.article-preview a.author");
+    assert!(!authors.is_empty());
+    assert!(authors.iter().all(|a| a == "chen"), "{authors:?}");
+
+    site.submit(
+        "/profile/chen",
+        "/profile/chen/unfollow",
+        &[("next", "/profile/chen")],
+    )
+    .await;
+    assert_eq!(
+        site.get("/?feed=following")
+            .await
+            .count("div.article-preview"),
+        0
+    );
+}
+
+#[actix_web::test]
+async fn signed_out_writes_go_to_sign_in() {
+    let site = Site::spawn();
+    let res = site.submit("/", "/profile/chen/follow", &[]).await;
+    assert_eq!((res.status, res.location()), (303, "/login".to_owned()));
+    let res = site
+        .submit(
+            "/",
+            "/article/why-your-pagination-query-is-slow/favorite",
+            &[],
+        )
+        .await;
+    assert_eq!(res.location(), "/login");
+}
