@@ -253,3 +253,34 @@ async fn settings_update_including_a_username_change_and_a_new_password() {
     );
     assert_eq!(page.text("textarea[name=bio]"), "kept");
 }
+
+#[actix_web::test]
+async fn an_invalid_session_token_counts_as_signed_out_and_is_cleared() {
+    let site = Site::spawn();
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = plain
+        .get(format!("{}/", site.address))
+        .header("Cookie", "conduit_session=not-a-valid-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "a page, not an error");
+    let cleared = res.headers().get_all("set-cookie").iter().any(|v| {
+        v.to_str().unwrap().starts_with("conduit_session=;")
+            || v.to_str().unwrap().contains("conduit_session=; ")
+    });
+    assert!(cleared, "the bad session cookie is removed");
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    let sign_in = scraper::Selector::parse("ul.navbar-nav a[href='/login']").unwrap();
+    assert_eq!(html.select(&sign_in).count(), 1, "shown signed out");
+    let res = plain
+        .get(format!("{}/settings", site.address))
+        .header("Cookie", "conduit_session=not-a-valid-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/login");
+}
