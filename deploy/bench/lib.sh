@@ -70,3 +70,38 @@ bench() {
 rss_mib() {
     awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"
 }
+
+# bench_init: a work directory and a cleanup trap that stops every PID in PIDS and the
+# cluster. Sets WORK.
+bench_init() {
+    WORK=$(mktemp -d /tmp/conduit-bench-XXXXXX)
+    chmod 755 "$WORK"
+    PIDS=()
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+    pg_stop
+    rm -rf "$WORK"
+}
+
+# demo_database [postgres -c options...]: a private cluster with database `conduit`, migrated,
+# with the demo fixtures; exports DATABASE_URL.
+demo_database() {
+    pg_start "$WORK/pg" "$@"
+    "${PG_PSQL[@]}" -c "CREATE DATABASE conduit" postgres
+    export DATABASE_URL="$PG_URL_BASE/conduit"
+    ./target/release/models migrate
+    ./target/release/models loaddata fixtures/demo.json
+}
+
+# start NAME ENV...: runs ./target/release/NAME on a free port with the given environment;
+# sets PORT and PID and adds PID to PIDS.
+start() {
+    local name=$1; shift
+    PORT=$(free_port)
+    env BIND=127.0.0.1:$PORT RUST_LOG=warn "$@" "./target/release/$name" > "$WORK/$name.log" 2>&1 &
+    PID=$!
+    PIDS+=("$PID")
+}

@@ -13,28 +13,17 @@ cd "$(dirname "$0")/../.."
 
 DURATION=${DURATION:-10}
 ARTICLES=${ARTICLES:-0}
-work=$(mktemp -d /tmp/conduit-bench-XXXXXX)
-chmod 755 "$work"
-MODELS_PID=
-cleanup() {
-    [ -n "$MODELS_PID" ] && kill "$MODELS_PID" 2>/dev/null && wait "$MODELS_PID" 2>/dev/null
-    pg_stop
-    rm -rf "$work"
-}
-trap cleanup EXIT
+bench_init
+work=$WORK
 
 echo "building (release)..."
 cargo build -q --release -p models -p conduit-fixtures
 
 # auto_explain logs the plan of every statement slower than the threshold, so the plans
 # printed below are those of the queries the service really runs.
-pg_start "$work/pg" -c session_preload_libraries=auto_explain \
+demo_database -c session_preload_libraries=auto_explain \
     -c auto_explain.log_min_duration=-1 -c auto_explain.log_analyze=on \
     -c auto_explain.log_buffers=on -c auto_explain.log_timing=off
-"${PG_PSQL[@]}" -c "CREATE DATABASE conduit" postgres
-export DATABASE_URL="$PG_URL_BASE/conduit"
-./target/release/models migrate
-./target/release/models loaddata fixtures/demo.json
 if [ "$ARTICLES" -gt 0 ]; then
     users=$(( ARTICLES / 100 > 100 ? ARTICLES / 100 : 100 ))
     echo "generating $ARTICLES articles by $users users..."
@@ -48,9 +37,7 @@ if [ "$ARTICLES" -gt 0 ]; then
     "${PG_PSQL[@]}" -c "VACUUM ANALYZE" conduit
 fi
 
-port=$(free_port)
-BIND=127.0.0.1:$port DATABASE_POOL_SIZE=${POOL:-4} RUST_LOG=warn ./target/release/models > "$work/models.log" 2>&1 &
-MODELS_PID=$!
+start models DATABASE_POOL_SIZE="${POOL:-4}"; MODELS_PID=$PID; port=$PORT
 base=http://127.0.0.1:$port
 wait_http "$base/ready"
 slug=$(curl -fsS "$base/articles?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"][0]["slug"])')
@@ -74,7 +61,7 @@ if [ "$ARTICLES" -gt 0 ]; then
     "${PG_PSQL[@]}" -c "ALTER DATABASE conduit SET auto_explain.log_min_duration = 0" postgres
     kill "$MODELS_PID"; wait "$MODELS_PID" 2>/dev/null || true
     BIND=127.0.0.1:$port DATABASE_POOL_SIZE=1 RUST_LOG=warn ./target/release/models > "$work/models.log" 2>&1 &
-    MODELS_PID=$!
+    MODELS_PID=$!; PIDS+=("$MODELS_PID")
     wait_http "$base/ready"
     : > "$work/pg/server.log.mark"
     lines=$(wc -l < "$work/pg/server.log")

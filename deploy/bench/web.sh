@@ -12,37 +12,17 @@ cd "$(dirname "$0")/../.."
 . deploy/bench/lib.sh
 
 DURATION=${DURATION:-10}
-work=$(mktemp -d /tmp/conduit-bench-XXXXXX)
-chmod 755 "$work"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
-    pg_stop
-    rm -rf "$work"
-}
-trap cleanup EXIT
+bench_init
 
 echo "building (release)..."
 cargo build -q --release -p models -p experience -p web
+demo_database
 
-pg_start "$work/pg"
-"${PG_PSQL[@]}" -c "CREATE DATABASE conduit" postgres
-export DATABASE_URL="$PG_URL_BASE/conduit"
-./target/release/models migrate
-./target/release/models loaddata fixtures/demo.json
-
-models_port=$(free_port)
-BIND=127.0.0.1:$models_port DATABASE_POOL_SIZE=${POOL:-4} RUST_LOG=warn ./target/release/models > "$work/models.log" 2>&1 &
-MODELS_PID=$!; PIDS+=("$MODELS_PID")
-experience_port=$(free_port)
-BIND=127.0.0.1:$experience_port MODELS_URL=http://127.0.0.1:$models_port CONDUIT_DEV=1 RUST_LOG=warn \
-    ./target/release/experience > "$work/experience.log" 2>&1 &
-EXPERIENCE_PID=$!; PIDS+=("$EXPERIENCE_PID")
-port=$(free_port)
-BIND=127.0.0.1:$port EXPERIENCE_URL=http://127.0.0.1:$experience_port RUST_LOG=warn \
-    ./target/release/web > "$work/web.log" 2>&1 &
-WEB_PID=$!; PIDS+=("$WEB_PID")
-base=http://127.0.0.1:$port
+start models DATABASE_POOL_SIZE="${POOL:-4}"; MODELS_PID=$PID; models_port=$PORT
+start experience MODELS_URL="http://127.0.0.1:$models_port" CONDUIT_DEV=1; EXPERIENCE_PID=$PID
+experience_port=$PORT
+start web EXPERIENCE_URL="http://127.0.0.1:$experience_port"; WEB_PID=$PID
+base=http://127.0.0.1:$PORT
 wait_http "$base/ready"
 
 echo

@@ -361,13 +361,19 @@ pub async fn delete_comment(
     }
 }
 
-/// Favorite / unfavorite (`on`), then back to the page the form was on.
-async fn favorite_action(
+/// A favorite or follow switch.
+enum Toggle<'a> {
+    Favorite(&'a str),
+    Follow(&'a str),
+}
+
+/// Turns a favorite or follow on or off, then goes back to the page the form was on.
+async fn toggle(
     state: &WebState,
     rid: &RequestId,
     session: &Session,
-    slug: &str,
     body: &[u8],
+    what: Toggle<'_>,
     on: bool,
 ) -> Page {
     let form = Form::parse(body);
@@ -375,15 +381,19 @@ async fn favorite_action(
     if session.token.is_none() {
         return Ok(to_login(state, session));
     }
-    match state
-        .experience
-        .set_favorite(caller(rid, session), slug, on)
-        .await
-    {
-        Ok(()) => Ok(redirect(&local_next(
-            form.get("next"),
-            &format!("/article/{}", seg(slug)),
-        ))),
+    let c = caller(rid, session);
+    let (done, fallback) = match what {
+        Toggle::Favorite(slug) => (
+            state.experience.set_favorite(c, slug, on).await,
+            format!("/article/{}", seg(slug)),
+        ),
+        Toggle::Follow(username) => (
+            state.experience.set_follow(c, username, on).await,
+            format!("/profile/{}", seg(username)),
+        ),
+    };
+    match done {
+        Ok(()) => Ok(redirect(&local_next(form.get("next"), &fallback))),
         Err(ClientError::Api { status: 401, .. }) => Ok(to_login(state, session)),
         Err(e) => Err(e.into()),
     }
@@ -396,7 +406,7 @@ pub async fn favorite(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    favorite_action(&state, &rid, &session, &slug, &body, true).await
+    toggle(&state, &rid, &session, &body, Toggle::Favorite(&slug), true).await
 }
 
 pub async fn unfavorite(
@@ -406,35 +416,15 @@ pub async fn unfavorite(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    favorite_action(&state, &rid, &session, &slug, &body, false).await
-}
-
-/// Follow / unfollow (`on`), then back to the page the form was on.
-async fn follow_action(
-    state: &WebState,
-    rid: &RequestId,
-    session: &Session,
-    username: &str,
-    body: &[u8],
-    on: bool,
-) -> Page {
-    let form = Form::parse(body);
-    session.check_csrf(&form)?;
-    if session.token.is_none() {
-        return Ok(to_login(state, session));
-    }
-    match state
-        .experience
-        .set_follow(caller(rid, session), username, on)
-        .await
-    {
-        Ok(()) => Ok(redirect(&local_next(
-            form.get("next"),
-            &format!("/profile/{}", seg(username)),
-        ))),
-        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(state, session)),
-        Err(e) => Err(e.into()),
-    }
+    toggle(
+        &state,
+        &rid,
+        &session,
+        &body,
+        Toggle::Favorite(&slug),
+        false,
+    )
+    .await
 }
 
 pub async fn follow(
@@ -444,7 +434,15 @@ pub async fn follow(
     username: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    follow_action(&state, &rid, &session, &username, &body, true).await
+    toggle(
+        &state,
+        &rid,
+        &session,
+        &body,
+        Toggle::Follow(&username),
+        true,
+    )
+    .await
 }
 
 pub async fn unfollow(
@@ -454,5 +452,13 @@ pub async fn unfollow(
     username: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    follow_action(&state, &rid, &session, &username, &body, false).await
+    toggle(
+        &state,
+        &rid,
+        &session,
+        &body,
+        Toggle::Follow(&username),
+        false,
+    )
+    .await
 }

@@ -1,5 +1,6 @@
 //! The service basics every Conduit tier shares.
 //!
+//! - [`main_loop`]: the `main` of a serving tier.
 //! - [`telemetry`]: structured logging (tracing, with `log` records bridged), `RUST_LOG` aware.
 //! - [`request`]: the request-context middleware: `x-request-id` taken or generated, a span per
 //!   request so every log line carries it, one access-log line, and metrics.
@@ -13,6 +14,7 @@
 
 pub mod health;
 pub mod json;
+pub mod main_loop;
 pub mod metrics;
 pub mod request;
 pub mod settings;
