@@ -10,4 +10,5 @@ mod fixtures;
 mod health;
 mod lists;
 mod queries;
+mod shutdown;
 mod users;
