@@ -72,10 +72,12 @@ pub async fn list_articles(
 ) -> Result {
     let (limit, offset) = paging(params.limit.as_deref(), params.offset.as_deref())?;
     let params = params.into_inner();
+    // Clients send empty filters (`?tag=&author=`): an empty filter is no filter.
+    let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let query = models::ArticleQuery {
-        tag: params.tag,
-        author: params.author,
-        favorited: params.favorited,
+        tag: given(params.tag),
+        author: given(params.author),
+        favorited: given(params.favorited),
         feed: None,
         viewer: viewer.id(),
         limit: Some(limit),

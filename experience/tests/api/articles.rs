@@ -130,6 +130,8 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
         assert_eq!((slugs(&tagged).len(), tagged["articlesCount"].as_i64()), (1, Some(2)));
         let (_, combined) = app.get("/api/articles?tag=list-tag&author=ada", None).await;
         assert_eq!(combined, json!({"articles": [], "articlesCount": 0}));
+        let (_, empty_filters) = app.get("/api/articles?tag=&author=&favorited=&limit=&offset=", None).await;
+        assert_eq!(empty_filters["articlesCount"].as_i64().unwrap(), total + 2, "empty filters are no filters");
         for bad in ["limit=0", "limit=-3", "limit=ten", "offset=-1"] {
             assert_eq!(app.get(&format!("/api/articles?{bad}"), None).await.0, 422, "{bad}");
         }
