@@ -167,10 +167,10 @@ fn current(req: &HttpRequest) -> Result<Option<CurrentUser>, Error> {
     let Some(token) = bearer(req)? else {
         return Ok(None);
     };
-    let tokens = req
-        .app_data::<web::Data<Tokens>>()
-        .ok_or_else(|| Error::Internal("no token keys configured".into()))?;
-    let id = tokens.verify(&token)?;
+    let state = req
+        .app_data::<web::Data<crate::AppState>>()
+        .ok_or_else(|| Error::Internal("no app state".into()))?;
+    let id = state.tokens.verify(&token)?;
     Ok(Some(CurrentUser { id, token }))
 }
 

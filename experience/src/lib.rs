@@ -35,7 +35,7 @@ pub struct AppState {
     /// The models tier.
     pub models: ModelsClient,
     /// Token signing and checking.
-    pub tokens: web::Data<Tokens>,
+    pub tokens: Tokens,
     /// Failed-login limits.
     pub limiter: LoginLimiter,
     trust_forwarded_for: bool,
@@ -68,13 +68,10 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
     client.timeout = settings.models_timeout;
     let models = ModelsClient::new(&client)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
-    let tokens = web::Data::new(Tokens::new(
-        settings.jwt_secret.expose(),
-        settings.token_ttl,
-    ));
+    let tokens = Tokens::new(settings.jwt_secret.expose(), settings.token_ttl);
     let state = web::Data::new(AppState {
         models: models.clone(),
-        tokens: tokens.clone(),
+        tokens,
         limiter: LoginLimiter::new(settings.login_max_failures, settings.login_window),
         trust_forwarded_for: settings.trust_forwarded_for,
     });
@@ -87,7 +84,6 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .app_data(tokens.clone())
             .app_data(metrics.clone())
             .wrap(from_fn(request_context))
             .configure(json::extractor_config(body_limit))

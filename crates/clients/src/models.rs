@@ -4,6 +4,7 @@
 use conduit_wire::models::{
     Article, ArticleList, ArticlePatch, ArticleQuery, Comment, CommentList, Credentials,
     CredentialsQuery, NewArticle, NewComment, NewUser, Profile, TagList, User, UserPatch,
+    ViewerQuery,
 };
 use reqwest::Method;
 
@@ -106,7 +107,7 @@ impl ModelsClient {
         username: &str,
         viewer: Option<i64>,
     ) -> Result<Profile, ClientError> {
-        let q = viewer_query(viewer);
+        let q = ViewerQuery { viewer };
         self.0
             .call(
                 rid,
@@ -176,7 +177,7 @@ impl ModelsClient {
         slug: &str,
         viewer: Option<i64>,
     ) -> Result<Article, ClientError> {
-        let q = viewer_query(viewer);
+        let q = ViewerQuery { viewer };
         self.0
             .call(
                 rid,
@@ -256,7 +257,7 @@ impl ModelsClient {
         slug: &str,
         viewer: Option<i64>,
     ) -> Result<CommentList, ClientError> {
-        let q = viewer_query(viewer);
+        let q = ViewerQuery { viewer };
         let path = ["articles", slug, "comments"];
         self.0
             .call(rid, None, Method::GET, &path, Some(&q), NO_BODY)
@@ -306,8 +307,4 @@ impl ModelsClient {
             .await
             .map(drop)
     }
-}
-
-fn viewer_query(viewer: Option<i64>) -> Vec<(&'static str, i64)> {
-    viewer.map(|v| ("viewer", v)).into_iter().collect()
 }
