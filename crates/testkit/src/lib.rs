@@ -6,8 +6,11 @@
 //! pass by skipping.
 
 pub mod databases;
+pub mod memcached;
 pub mod postgres;
 mod process;
+
+pub use process::{free_port, signal, wait_for_port};
 
 /// True when running under CI (`CI=true`), where every real server is mandatory.
 pub fn in_ci() -> bool {

@@ -1,0 +1,105 @@
+//! Page keys: the path plus the query parameters that change the page, in a fixed order.
+//!
+//! Parameters a page ignores (tracking tags, cache busters) are left out, so they neither
+//! split one page over many entries nor let a visitor fill the cache with copies. Keys that
+//! are long or hold bytes memcached refuses (spaces, control characters) are hashed.
+
+use sha2::{Digest, Sha256};
+
+/// Prefix of every page key; bump the version when the stored format changes.
+const PREFIX: &str = "conduit:page:v1:";
+/// Longest key memcached accepts is 250 bytes; past this many the key is hashed.
+const MAX_PLAIN: usize = 200;
+
+/// The cache key of one page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey(String);
+
+impl PageKey {
+    /// The key of `path` with `query` (raw, without `?`), keeping only the parameters named
+    /// in `significant`, sorted, each with its first value.
+    pub fn new(path: &str, query: &str, significant: &[&str]) -> Self {
+        let mut kept: Vec<(String, String)> = Vec::new();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if significant.contains(&name.as_ref()) && !kept.iter().any(|(n, _)| *n == name) {
+                kept.push((name.into_owned(), value.into_owned()));
+            }
+        }
+        kept.sort();
+        let mut plain = String::with_capacity(PREFIX.len() + path.len() + 16);
+        plain.push_str(PREFIX);
+        plain.push_str(path);
+        if !kept.is_empty() {
+            plain.push('?');
+            plain.push_str(
+                &form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(kept)
+                    .finish(),
+            );
+        }
+        let storable = plain.len() <= MAX_PLAIN && plain.bytes().all(|b| b.is_ascii_graphic());
+        if storable {
+            Self(plain)
+        } else {
+            let digest = Sha256::digest(plain.as_bytes());
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            Self(format!("{PREFIX}sha256:{hex}"))
+        }
+    }
+
+    /// The key as memcached sees it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIG: &[&str] = &["page", "feed"];
+
+    #[test]
+    fn ignored_parameters_and_their_order_do_not_change_the_key() {
+        let a = PageKey::new("/", "page=2&utm_source=x", SIG);
+        let b = PageKey::new("/", "utm_source=y&page=2", SIG);
+        assert_eq!(a, b);
+        assert_eq!(a.as_str(), "conduit:page:v1:/?page=2");
+    }
+
+    #[test]
+    fn significant_parameters_and_paths_make_different_keys() {
+        assert_ne!(PageKey::new("/", "page=2", SIG), PageKey::new("/", "", SIG));
+        assert_ne!(
+            PageKey::new("/", "page=2&feed=following", SIG),
+            PageKey::new("/", "page=2", SIG)
+        );
+        assert_ne!(
+            PageKey::new("/article/a", "", SIG),
+            PageKey::new("/article/b", "", SIG)
+        );
+    }
+
+    #[test]
+    fn a_repeated_parameter_keeps_its_first_value_as_the_pages_do() {
+        assert_eq!(
+            PageKey::new("/", "page=3&page=4", SIG),
+            PageKey::new("/", "page=3", SIG)
+        );
+    }
+
+    #[test]
+    fn long_keys_and_keys_with_spaces_are_hashed_to_a_storable_key() {
+        let long = format!("/article/{}", "a".repeat(400));
+        let spaced = PageKey::new("/tag/two words", "", SIG);
+        for key in [PageKey::new(&long, "", SIG), spaced] {
+            assert!(key.as_str().len() < 250, "{}", key.as_str());
+            assert!(key.as_str().bytes().all(|b| b.is_ascii_graphic()));
+            assert!(key.as_str().contains("sha256:"));
+        }
+        assert_ne!(
+            PageKey::new(&long, "", SIG),
+            PageKey::new(&format!("{long}b"), "", SIG)
+        );
+    }
+}
