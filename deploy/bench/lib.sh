@@ -105,3 +105,22 @@ start() {
     PID=$!
     PIDS+=("$PID")
 }
+
+# start_memcached: a private memcached on a free port (as root it is told to stay root);
+# sets MEMCACHED_URL-ready MC_ADDR and adds its PID to PIDS.
+start_memcached() {
+    command -v memcached >/dev/null || { echo "memcached not found (apt-get install memcached)" >&2; return 1; }
+    local port user=()
+    port=$(free_port)
+    [ "$(id -u)" -eq 0 ] && user=(-u root)
+    memcached "${user[@]}" -l 127.0.0.1 -p "$port" -U 0 -m 256 -c 4096 -t 2 > "$WORK/memcached.log" 2>&1 &
+    PIDS+=("$!")
+    MC_PID=$!
+    MC_ADDR=127.0.0.1:$port
+    for _ in $(seq 1 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "memcached did not start" >&2
+    return 1
+}

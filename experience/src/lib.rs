@@ -10,6 +10,7 @@ pub mod auth;
 pub mod convert;
 pub mod docs;
 pub mod error;
+pub mod invalidate;
 pub mod limiter;
 pub mod pages;
 pub mod settings;
@@ -21,6 +22,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use conduit_clients::{ClientConfig, ModelsClient};
+use conduit_pagecache::PageCache;
 use conduit_service::{Metrics, ReadyCheck, health_routes, json, request_context};
 use conduit_wire::ErrorBody;
 
@@ -76,6 +78,13 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
         trust_forwarded_for: settings.trust_forwarded_for,
     });
     let metrics = web::Data::new(Metrics::new("experience"));
+    // Experience only bumps the generation; the TTL is the web tier's business.
+    let cache = PageCache::new(&settings.page_cache, std::time::Duration::ZERO);
+    tracing::info!(cache = %cache.describe(), "page cache invalidation");
+    {
+        let cache = cache.clone();
+        metrics.add_collector(move |out| cache.write_metrics("experience", out));
+    }
     let ready = ReadyCheck::new(move || {
         let models = models.clone();
         async move { models.ready(None).await.map_err(|e| format!("models: {e}")) }
@@ -85,6 +94,8 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
         App::new()
             .app_data(state.clone())
             .app_data(metrics.clone())
+            .app_data(web::Data::new(cache.for_worker()))
+            .wrap(from_fn(invalidate::bump_after_writes))
             .wrap(from_fn(request_context))
             .configure(json::extractor_config(body_limit))
             .configure(health_routes(ready.clone()))

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use conduit_pagecache::CacheConfig;
 use conduit_service::settings::{ConfigError, Secret, Source};
 
 /// The signing secret of dev mode; the service refuses it outside dev mode.
@@ -32,6 +33,9 @@ pub struct Settings {
     pub body_limit: usize,
     /// `WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// `MEMCACHED_URL`: the web tier's page cache, whose generation every write bumps
+    /// (unset: no page cache). The launcher and tests put a shared in-process store here.
+    pub page_cache: CacheConfig,
 }
 
 impl Settings {
@@ -72,6 +76,8 @@ impl Settings {
             trust_forwarded_for: env.parse_or("TRUST_FORWARDED_FOR", false)?,
             body_limit: env.parse_or("BODY_LIMIT", 1024 * 1024)?,
             workers: (workers > 0).then_some(workers),
+            page_cache: CacheConfig::from_url(env.get("MEMCACHED_URL").as_deref())
+                .map_err(|e| ConfigError::new("MEMCACHED_URL", e))?,
         })
     }
 

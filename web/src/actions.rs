@@ -11,7 +11,7 @@ use conduit_wire::api::{ArticleUpdate, Login, NewArticle, NewUser, UserUpdate};
 
 use crate::WebState;
 use crate::error::WebError;
-use crate::pages::{Page, auth_page, caller, redirect, render, to_login};
+use crate::pages::{AuthForm, Page, auth_page, caller, redirect, render, to_login};
 use crate::session::{Form, Session, cleared_session, local_next, session_cookie};
 use crate::views::{ArticleTemplate, EditorTemplate, Layout, SettingsTemplate, seg};
 
@@ -61,17 +61,23 @@ pub async fn login(
         password: Some(form.get("password").to_owned()),
     };
     match state.experience.login(caller(&rid, &session), login).await {
-        Ok(user) => Ok(signed_in_redirect(&state, user.token, "/")),
+        Ok(user) => {
+            let next = local_next(form.get("next"), "/");
+            Ok(signed_in_redirect(&state, user.token, &next))
+        }
         Err(e) => {
-            let errors = form_errors(e)?;
+            let form = AuthForm {
+                errors: form_errors(e)?,
+                email,
+                next: local_next(form.get("next"), ""),
+                ..AuthForm::default()
+            };
             auth_page(
                 &state,
                 &session,
                 false,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-                "",
-                &email,
+                form,
             )
         }
     }
@@ -95,15 +101,18 @@ pub async fn register(
     match state.experience.register(caller(&rid, &session), new).await {
         Ok(user) => Ok(signed_in_redirect(&state, user.token, "/")),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let form = AuthForm {
+                errors: form_errors(e)?,
+                username,
+                email,
+                next: String::new(),
+            };
             auth_page(
                 &state,
                 &session,
                 true,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-                &username,
-                &email,
+                form,
             )
         }
     }

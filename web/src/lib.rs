@@ -4,10 +4,11 @@
 //! per form. Keeps the API token in an HttpOnly, SameSite=Lax session cookie, checks a CSRF
 //! token on every POST, renders markdown safely, serves its own static files, and sends
 //! security headers (a CSP with no inline script, nosniff, frame-ancestors 'none', a
-//! Referrer-Policy) on every response.
+//! Referrer-Policy) on every response. Caches visitors' pages whole (`cache`).
 
 mod actions;
 pub mod assets;
+pub mod cache;
 pub mod error;
 pub mod markdown;
 mod pages;
@@ -21,6 +22,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use conduit_clients::{ClientConfig, ExperienceClient};
+use conduit_pagecache::PageCache;
 use conduit_service::{Metrics, ReadyCheck, health_routes, request_context};
 
 pub use settings::Settings;
@@ -49,6 +51,12 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
         cookie_secure: settings.cookie_secure,
     });
     let metrics = web::Data::new(Metrics::new("web"));
+    let cache = PageCache::new(&settings.page_cache, settings.page_cache_ttl);
+    tracing::info!(cache = %cache.describe(), "page cache");
+    {
+        let cache = cache.clone();
+        metrics.add_collector(move |out| cache.write_metrics("web", out));
+    }
     let ready = ReadyCheck::new(move || {
         let experience = experience.clone();
         async move {
@@ -64,6 +72,8 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
             .app_data(state.clone())
             .app_data(metrics.clone())
             .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(web::Data::new(cache.for_worker()))
+            .wrap(from_fn(cache::page_cache))
             .wrap(Compress::default())
             .wrap(
                 DefaultHeaders::new()

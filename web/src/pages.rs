@@ -9,7 +9,7 @@ use conduit_wire::pages::{HomeTab, PageQuery, Viewer};
 
 use crate::WebState;
 use crate::error::WebError;
-use crate::session::{Session, cleared_session};
+use crate::session::{Session, cleared_session, local_next};
 use crate::views::{
     ArticleTemplate, AuthTemplate, EditorTemplate, HomeTemplate, Layout, ListView, ProfileTemplate,
     SettingsTemplate, TagLink, seg,
@@ -25,8 +25,10 @@ pub(crate) fn caller<'a>(rid: &'a RequestId, session: &'a Session) -> Caller<'a>
     }
 }
 
-/// A rendered page, with the session's new cookies; a session whose token no longer works
-/// (no viewer came back) is cleared. Pages of a signed-in user are never stored by caches.
+/// A rendered page; a session whose token no longer works (no viewer came back) is
+/// cleared. Pages of a signed-in user are never stored by caches. A visitor's pages carry no
+/// form that needs the CSRF token (their buttons lead to the sign-in page), so they set no
+/// cookie and one stored copy serves every visitor.
 pub(crate) fn render(
     state: &WebState,
     session: &Session,
@@ -34,13 +36,27 @@ pub(crate) fn render(
     status: StatusCode,
     page: &impl Template,
 ) -> Page {
+    render_page(state, session, viewer, status, page, viewer.is_some())
+}
+
+/// [`render`], setting the CSRF cookie when the page has forms and the visitor has none yet.
+fn render_page(
+    state: &WebState,
+    session: &Session,
+    viewer: Option<&Viewer>,
+    status: StatusCode,
+    page: &impl Template,
+    forms: bool,
+) -> Page {
     let html = page
         .render()
         .map_err(|e| WebError::Internal(format!("template: {e}")))?;
     let mut res = HttpResponse::build(status);
     res.content_type("text/html; charset=utf-8");
-    for c in session.new_cookies(state.cookie_secure) {
-        res.cookie(c);
+    if forms {
+        for c in session.new_cookies(state.cookie_secure) {
+            res.cookie(c);
+        }
     }
     if session.token.is_some() && viewer.is_none() {
         res.cookie(cleared_session(state.cookie_secure));
@@ -209,12 +225,33 @@ async fn profile_page(
     render(state, session, view.viewer.as_ref(), StatusCode::OK, &page)
 }
 
-pub async fn login(state: web::Data<WebState>, session: Session) -> Page {
-    auth_page(&state, &session, false, StatusCode::OK, Vec::new(), "", "")
+/// `?next=`: where to go after signing in (a local path).
+#[derive(Debug, serde::Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(state: web::Data<WebState>, session: Session, q: web::Query<NextQuery>) -> Page {
+    let form = AuthForm {
+        next: local_next(&q.next, ""),
+        ..AuthForm::default()
+    };
+    auth_page(&state, &session, false, StatusCode::OK, form)
 }
 
 pub async fn register(state: web::Data<WebState>, session: Session) -> Page {
-    auth_page(&state, &session, true, StatusCode::OK, Vec::new(), "", "")
+    auth_page(&state, &session, true, StatusCode::OK, AuthForm::default())
+}
+
+/// What the sign-in and sign-up forms show again.
+#[derive(Debug, Default)]
+pub(crate) struct AuthForm {
+    pub errors: Vec<String>,
+    pub username: String,
+    pub email: String,
+    /// Where to go after signing in ("" for home).
+    pub next: String,
 }
 
 pub(crate) fn auth_page(
@@ -222,9 +259,7 @@ pub(crate) fn auth_page(
     session: &Session,
     register: bool,
     status: StatusCode,
-    errors: Vec<String>,
-    username: &str,
-    email: &str,
+    form: AuthForm,
 ) -> Page {
     let (title, active) = if register {
         ("Sign up", "register")
@@ -234,11 +269,12 @@ pub(crate) fn auth_page(
     let page = AuthTemplate {
         l: Layout::new(title, None, active, &session.csrf),
         register,
-        errors,
-        username: username.to_owned(),
-        email: email.to_owned(),
+        errors: form.errors,
+        username: form.username,
+        email: form.email,
+        next: form.next,
     };
-    render(state, session, None, status, &page)
+    render_page(state, session, None, status, &page, true)
 }
 
 pub async fn settings(state: web::Data<WebState>, rid: RequestId, session: Session) -> Page {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use conduit_pagecache::CacheConfig;
 use conduit_service::settings::{ConfigError, Source};
 
 /// Typed settings; tests build this struct directly.
@@ -19,6 +20,12 @@ pub struct Settings {
     pub body_limit: usize,
     /// `WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// `MEMCACHED_URL`: the whole-page cache (unset: no page cache, every page rendered).
+    /// The launcher and tests put an in-process store shared with experience here.
+    pub page_cache: CacheConfig,
+    /// `PAGE_CACHE_TTL`: seconds a stored page lives at most (default 300). Writes make
+    /// pages stale at once; the TTL bounds the life of pages nobody changes.
+    pub page_cache_ttl: Duration,
 }
 
 impl Settings {
@@ -32,6 +39,17 @@ impl Settings {
             cookie_secure: env.parse_or("COOKIE_SECURE", false)?,
             body_limit: env.parse_or("BODY_LIMIT", 1024 * 1024)?,
             workers: (workers > 0).then_some(workers),
+            page_cache: CacheConfig::from_url(env.get("MEMCACHED_URL").as_deref())
+                .map_err(|e| ConfigError::new("MEMCACHED_URL", e))?,
+            page_cache_ttl: match env.parse_or("PAGE_CACHE_TTL", 300u64)? {
+                0 => {
+                    return Err(ConfigError::new(
+                        "PAGE_CACHE_TTL",
+                        "must be at least 1 second",
+                    ));
+                }
+                secs => Duration::from_secs(secs),
+            },
         })
     }
 
@@ -40,5 +58,39 @@ impl Settings {
         let mut env = std::collections::HashMap::new();
         env.insert("EXPERIENCE_URL".to_owned(), experience_url.to_owned());
         Self::from_source(&env).unwrap_or_else(|e| unreachable!("defaults are valid: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn no_memcached_url_means_no_page_cache_and_a_bad_one_is_refused() {
+        let s = Settings::from_source(&env(&[])).unwrap();
+        assert!(matches!(s.page_cache, CacheConfig::Disabled));
+        assert_eq!(s.page_cache_ttl, Duration::from_secs(300));
+        let s = Settings::from_source(&env(&[
+            ("MEMCACHED_URL", "memcache://cache:11211?timeout=0.05"),
+            ("PAGE_CACHE_TTL", "60"),
+        ]))
+        .unwrap();
+        assert!(
+            matches!(s.page_cache, CacheConfig::Memcached(ref c) if c.servers == ["cache:11211"])
+        );
+        assert_eq!(s.page_cache_ttl, Duration::from_secs(60));
+        let err = Settings::from_source(&env(&[("MEMCACHED_URL", "cache:11211")])).unwrap_err();
+        assert_eq!(err.name, "MEMCACHED_URL");
+        let err = Settings::from_source(&env(&[("PAGE_CACHE_TTL", "0")])).unwrap_err();
+        assert_eq!(err.name, "PAGE_CACHE_TTL");
     }
 }

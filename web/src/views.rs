@@ -224,6 +224,8 @@ pub struct AuthTemplate {
     pub username: String,
     /// Kept input.
     pub email: String,
+    /// Where to go after signing in ("" for home).
+    pub next: String,
 }
 
 /// `/settings`.

@@ -2,12 +2,15 @@
 //!
 //! Runs models on 127.0.0.1:8001 over a SQLite file in `.data/` (git-ignored), experience on
 //! 8002 (dev mode) and web on 8000; applies migrations and loads `fixtures/demo.json` on the
-//! first start (an empty database). Ctrl-C stops all three gracefully. Production runs each
+//! first start (an empty database). Visitors' pages are cached in an in-process store that
+//! experience invalidates (memcached instead when `MEMCACHED_URL` is set). Ctrl-C stops all
+//! three gracefully. Production runs each
 //! tier's own binary instead (`models`, `experience`, `web`).
 
 use std::net::TcpListener;
 use std::process::ExitCode;
 
+use conduit_pagecache::CacheConfig;
 use models::db::Manager;
 
 const MODELS_BIND: &str = "127.0.0.1:8001";
@@ -39,12 +42,22 @@ async fn launch() -> Result<(), String> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DATABASE_URL.to_owned());
     prepare_database(&url)?;
 
+    // One page cache for the process: experience bumps the store web reads (or memcached).
+    let page_cache = match std::env::var("MEMCACHED_URL") {
+        Ok(url) if !url.trim().is_empty() => {
+            CacheConfig::from_url(Some(&url)).map_err(|e| format!("MEMCACHED_URL: {e}"))?
+        }
+        _ => CacheConfig::in_process(),
+    };
+
     let models_settings = models::Settings::for_database(&url);
     let models = models::run(bind(MODELS_BIND)?, &models_settings).map_err(|e| e.to_string())?;
-    let experience_settings = experience::Settings::dev(&format!("http://{MODELS_BIND}"));
+    let mut experience_settings = experience::Settings::dev(&format!("http://{MODELS_BIND}"));
+    experience_settings.page_cache = page_cache.clone();
     let experience =
         experience::run(bind(EXPERIENCE_BIND)?, &experience_settings).map_err(|e| e.to_string())?;
-    let web_settings = web::Settings::for_experience(&format!("http://{EXPERIENCE_BIND}"));
+    let mut web_settings = web::Settings::for_experience(&format!("http://{EXPERIENCE_BIND}"));
+    web_settings.page_cache = page_cache;
     let web = web::run(bind(WEB_BIND)?, &web_settings).map_err(|e| e.to_string())?;
 
     println!(

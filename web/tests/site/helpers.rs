@@ -4,11 +4,13 @@
 
 use std::net::TcpListener;
 
+use conduit_pagecache::CacheConfig;
 use conduit_testkit::databases::{self, Backend, Guard};
 use scraper::{Html, Selector};
 
 pub struct Site {
     pub address: String,
+    pub experience_url: String,
     pub http: reqwest::Client,
     _guard: Option<Guard>,
 }
@@ -51,6 +53,12 @@ impl Page {
             .to_owned()
     }
 
+    pub fn x_cache(&self) -> &str {
+        self.headers
+            .get("x-cache")
+            .map_or("", |v| v.to_str().unwrap())
+    }
+
     pub fn csrf(&self) -> String {
         self.attr("input[name=csrf]", "value")
     }
@@ -75,7 +83,13 @@ pub fn free_addr() -> (TcpListener, String) {
 }
 
 impl Site {
+    /// The site with the in-process page cache, as `cargo run` has it.
     pub fn spawn() -> Site {
+        Self::spawn_with_cache(CacheConfig::in_process())
+    }
+
+    /// The site with `cache` shared by experience (which bumps it) and web (which reads it).
+    pub fn spawn_with_cache(cache: CacheConfig) -> Site {
         let (url, guard) = databases::fresh(Backend::Sqlite).expect("SQLite is always there");
         let (l, models_url) = free_addr();
         let mut s = models::Settings::for_database(&url);
@@ -84,22 +98,54 @@ impl Site {
         let (l, experience_url) = free_addr();
         let mut s = experience::Settings::dev(&models_url);
         s.workers = Some(1);
+        s.page_cache = cache.clone();
         actix_web::rt::spawn(experience::run(l, &s).unwrap());
-        Self::in_front_of(&experience_url, Some(guard))
+        Self::in_front_of(&experience_url, Some(guard), cache)
     }
 
     /// A web instance in front of `experience_url` (anything, for fault tests).
-    pub fn in_front_of(experience_url: &str, guard: Option<Guard>) -> Site {
+    pub fn in_front_of(experience_url: &str, guard: Option<Guard>, cache: CacheConfig) -> Site {
         let (l, address) = free_addr();
         let mut s = web::Settings::for_experience(experience_url);
         s.workers = Some(1);
         s.experience_timeout = std::time::Duration::from_millis(1500);
+        s.page_cache = cache;
         actix_web::rt::spawn(web::run(l, &s).unwrap());
         Site {
             address,
+            experience_url: experience_url.to_owned(),
             http: Self::browser(),
             _guard: guard,
         }
+    }
+
+    /// Requests experience has answered so far (from its own metrics, which count every
+    /// route but not the scrape itself until it is answered).
+    pub async fn experience_requests(&self) -> u64 {
+        let text = reqwest::get(format!("{}/metrics", self.experience_url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .filter(|l| l.starts_with("http_requests_total{") && !l.contains("route=\"/metrics\""))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+
+    /// The web tier's value of a metrics line starting with `prefix`.
+    pub async fn web_metric(&self, prefix: &str) -> u64 {
+        let text = reqwest::get(format!("{}/metrics", self.address))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
     }
 
     /// A fresh browser (empty cookie jar).

@@ -5,5 +5,6 @@ mod helpers;
 
 mod articles;
 mod auth;
+mod cache;
 mod safety;
 mod social;

@@ -193,9 +193,16 @@ async fn experience_down_gives_a_503_page_in_the_layout() {
         .local_addr()
         .unwrap()
         .port();
-    let site = Site::in_front_of(&format!("http://127.0.0.1:{port}"), None);
+    let cache = conduit_pagecache::CacheConfig::in_process();
+    let site = Site::in_front_of(&format!("http://127.0.0.1:{port}"), None, cache);
     let page = site.get("/").await;
     assert_eq!(page.status, 503);
+    assert_eq!(page.x_cache(), "MISS");
+    assert_eq!(
+        site.get("/").await.x_cache(),
+        "MISS",
+        "an error page is never stored"
+    );
     assert_eq!(page.text("div.error-page h1"), "503");
     assert_eq!(page.text("a.navbar-brand"), "conduit");
     assert_eq!(site.get("/health").await.status, 200);

@@ -103,13 +103,62 @@ async fn follow_shows_the_author_in_your_feed_and_unfollow_removes_them() {
 }
 
 #[actix_web::test]
-async fn signed_out_writes_go_to_sign_in() {
+async fn signed_out_buttons_lead_to_sign_in_and_back() {
     let site = Site::spawn();
-    let res = site.submit("/", "/profile/chen/follow", &[]).await;
+    let slug = "why-your-pagination-query-is-slow";
+    let article = site.get(&format!("/article/{slug}")).await;
+    for form in article.all("div.article-meta form") {
+        assert_eq!(form.value().attr("method"), Some("get"));
+        assert_eq!(form.value().attr("action"), Some("/login"));
+    }
+    assert_eq!(
+        article.count("input[name=csrf]"),
+        0,
+        "a visitor's page has no token"
+    );
+    assert_eq!(
+        article.attr("div.article-meta form input[name=next]", "value"),
+        format!("/article/{slug}")
+    );
+
+    let login = site.get(&format!("/login?next=/article/{slug}")).await;
+    assert_eq!(
+        login.attr("form input[name=next]", "value"),
+        format!("/article/{slug}")
+    );
+    let csrf = login.csrf();
+    let next = format!("/article/{slug}");
+    let res = site
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "ada@conduit.example"),
+                ("password", "conduit-demo"),
+                ("next", &next),
+            ],
+        )
+        .await;
+    assert_eq!((res.status, res.location()), (303, next));
+    let res = site
+        .post("/login", &[("csrf", &csrf), ("next", "//evil.example/")])
+        .await;
+    assert_eq!(res.status, 422, "a failed sign-in stays on the form");
+    assert_eq!(
+        res.count("form input[name=next]"),
+        0,
+        "a foreign next is dropped"
+    );
+}
+
+#[actix_web::test]
+async fn signed_out_posts_go_to_sign_in() {
+    let site = Site::spawn();
+    let res = site.submit("/login", "/profile/chen/follow", &[]).await;
     assert_eq!((res.status, res.location()), (303, "/login".to_owned()));
     let res = site
         .submit(
-            "/",
+            "/login",
             "/article/why-your-pagination-query-is-slow/favorite",
             &[],
         )
