@@ -87,7 +87,12 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
     }
     let ready = ReadyCheck::new(move || {
         let models = models.clone();
-        async move { models.ready(None).await.map_err(|e| format!("models: {e}")) }
+        async move {
+            models
+                .health(None)
+                .await
+                .map_err(|e| format!("models: {e}"))
+        }
     });
     let body_limit = settings.body_limit;
     let mut server = HttpServer::new(move || {
@@ -105,6 +110,8 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
             .default_service(web::to(not_found))
     })
     .shutdown_timeout(conduit_service::SHUTDOWN_TIMEOUT_SECS)
+    // Signals are handled by conduit_service::lifecycle (drain first, then stop).
+    .disable_signals()
     .listen(listener)?;
     if let Some(workers) = settings.workers {
         server = server.workers(workers);

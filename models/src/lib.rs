@@ -102,6 +102,8 @@ pub fn run_with_database(
     .workers(workers)
     .worker_max_blocking_threads(blocking)
     .shutdown_timeout(conduit_service::SHUTDOWN_TIMEOUT_SECS)
+    // Signals are handled by conduit_service::lifecycle (drain first, then stop).
+    .disable_signals()
     .listen(listener)?;
     Ok(server.run())
 }

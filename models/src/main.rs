@@ -11,6 +11,8 @@ use std::io::{BufWriter, Write};
 use std::net::TcpListener;
 use std::process::ExitCode;
 
+use conduit_service::lifecycle::serve_until_signalled;
+use conduit_service::main_loop::shutdown_drain;
 use conduit_service::settings::Env;
 use models::db::{Backend, Manager};
 use models::{Settings, fixtures};
@@ -58,11 +60,12 @@ async fn serve(settings: Settings) -> Result<(), String> {
     if Backend::of(settings.database_url.expose()) == Backend::Sqlite {
         migrate(&settings)?;
     }
+    let drain = shutdown_drain(&Env).map_err(|e| e.to_string())?;
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
     tracing::info!(bind = %settings.bind, "models listening");
-    models::run(listener, &settings)
-        .map_err(|e| e.to_string())?
+    let server = models::run(listener, &settings).map_err(|e| e.to_string())?;
+    serve_until_signalled(vec![server], drain)
         .await
         .map_err(|e| e.to_string())
 }

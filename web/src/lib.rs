@@ -61,7 +61,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
         let experience = experience.clone();
         async move {
             experience
-                .ready(None)
+                .health(None)
                 .await
                 .map_err(|e| format!("experience: {e}"))
         }
@@ -89,6 +89,8 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
             .default_service(web::to(pages::not_found))
     })
     .shutdown_timeout(conduit_service::SHUTDOWN_TIMEOUT_SECS)
+    // Signals are handled by conduit_service::lifecycle (drain first, then stop).
+    .disable_signals()
     .listen(listener)?;
     if let Some(workers) = settings.workers {
         server = server.workers(workers);

@@ -163,6 +163,14 @@ impl JsonClient {
                 status: status.as_u16(),
                 body,
             }),
+            // A load balancer's own answer: no instance behind it could take the request.
+            Err(_) if status == StatusCode::GATEWAY_TIMEOUT => Err(ClientError::Timeout),
+            Err(_) if matches!(status.as_u16(), 502 | 503) => {
+                Err(ClientError::Unreachable(format!(
+                    "{status} from a proxy: {}",
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim()
+                )))
+            }
             Err(_) => Err(ClientError::Protocol(format!(
                 "{status} with a body that is not an errors body: {}",
                 String::from_utf8_lossy(&bytes[..bytes.len().min(200)])

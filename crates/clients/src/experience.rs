@@ -227,10 +227,12 @@ impl ExperienceClient {
             .await
     }
 
-    /// `GET /ready`.
-    pub async fn ready(&self, rid: Option<&str>) -> Result<(), ClientError> {
+    /// `GET /health`: the experience tier answers. Callers' readiness checks use this, not
+    /// `/ready`: readiness must not cascade, or one instance draining (its `/ready` at 503)
+    /// would fail its callers' checks through the pool.
+    pub async fn health(&self, rid: Option<&str>) -> Result<(), ClientError> {
         self.0
-            .call_empty(rid, None, Method::GET, &["ready"], NO_QUERY)
+            .call_empty(rid, None, Method::GET, &["health"], NO_QUERY)
             .await
     }
 }

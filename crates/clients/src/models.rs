@@ -300,10 +300,13 @@ impl ModelsClient {
             .await
     }
 
-    /// `GET /ready`: `Ok` when models and its database answer.
-    pub async fn ready(&self, rid: Option<&str>) -> Result<(), ClientError> {
+    /// `GET /health`: the models tier answers (see [`ExperienceClient::health`] for why
+    /// callers do not ask `/ready`).
+    ///
+    /// [`ExperienceClient::health`]: crate::ExperienceClient::health
+    pub async fn health(&self, rid: Option<&str>) -> Result<(), ClientError> {
         self.0
-            .send::<(), (), serde::de::IgnoredAny>(rid, None, Method::GET, &["ready"], None, None)
+            .send::<(), (), serde::de::IgnoredAny>(rid, None, Method::GET, &["health"], None, None)
             .await
             .map(drop)
     }

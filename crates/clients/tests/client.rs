@@ -170,7 +170,7 @@ async fn every_call_round_trips_through_the_real_service() {
             .contains(&"client".to_owned())
     );
     c.delete_article(None, &slug, user.id).await.unwrap();
-    c.ready(None).await.unwrap();
+    c.health(None).await.unwrap();
 }
 
 #[actix_web::test]
@@ -255,7 +255,7 @@ async fn a_slow_server_times_out_and_a_closed_port_is_unreachable() {
 #[actix_web::test]
 async fn a_non_json_error_is_a_protocol_error() {
     fn plain(_: HttpRequest) -> HttpResponse {
-        HttpResponse::BadGateway().body("upstream exploded")
+        HttpResponse::InternalServerError().body("upstream exploded")
     }
     let base = spawn_fake(plain, Duration::ZERO);
     let client = ModelsClient::new(&ClientConfig::new(base)).unwrap();
@@ -264,4 +264,32 @@ async fn a_non_json_error_is_a_protocol_error() {
         matches!(err, ClientError::Protocol(ref m) if m.contains("upstream exploded")),
         "{err:?}"
     );
+}
+
+#[actix_web::test]
+async fn a_load_balancers_own_502_503_and_504_mean_unreachable_and_timed_out() {
+    fn bad_gateway(_: HttpRequest) -> HttpResponse {
+        HttpResponse::BadGateway().body("<html><h1>502 Bad Gateway</h1></html>")
+    }
+    fn unavailable(_: HttpRequest) -> HttpResponse {
+        HttpResponse::ServiceUnavailable().body("<html>No server is available</html>")
+    }
+    fn gateway_timeout(_: HttpRequest) -> HttpResponse {
+        HttpResponse::GatewayTimeout().body("<html>504 Gateway Time-out</html>")
+    }
+    for handler in [bad_gateway, unavailable] {
+        let client =
+            ModelsClient::new(&ClientConfig::new(spawn_fake(handler, Duration::ZERO))).unwrap();
+        let err = client.tags(None).await.unwrap_err();
+        assert!(
+            matches!(err, ClientError::Unreachable(ref m) if m.contains("from a proxy")),
+            "{err:?}"
+        );
+    }
+    let base = spawn_fake(gateway_timeout, Duration::ZERO);
+    let client = ModelsClient::new(&ClientConfig::new(base)).unwrap();
+    assert!(matches!(
+        client.tags(None).await.unwrap_err(),
+        ClientError::Timeout
+    ));
 }

@@ -9,6 +9,7 @@
 
 use std::net::TcpListener;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use conduit_pagecache::CacheConfig;
 use models::db::Manager;
@@ -64,8 +65,9 @@ async fn launch() -> Result<(), String> {
         "Conduit is running at http://{WEB_BIND}  (API: http://{EXPERIENCE_BIND}/api, docs: http://{EXPERIENCE_BIND}/api/docs)"
     );
     println!("Sign in as ada@conduit.example with the password conduit-demo. Ctrl-C stops it.");
-    let (m, e, w) = tokio::join!(models, experience, web);
-    m.and(e).and(w).map_err(|e| e.to_string())
+    conduit_service::lifecycle::serve_until_signalled(vec![web, experience, models], Duration::ZERO)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 #[actix_web::main]

@@ -47,6 +47,9 @@ async fn health() -> HttpResponse {
 }
 
 async fn ready(check: web::Data<ReadyCheck>) -> HttpResponse {
+    if crate::lifecycle::is_draining() {
+        return HttpResponse::ServiceUnavailable().json(json!({"status": "draining"}));
+    }
     match (check.0)().await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
         Err(why) => {

@@ -9,11 +9,13 @@
 //! - [`json`]: JSON bodies for actix's extractor errors (422 / 413, never plain text).
 //! - [`settings`]: typed environment variables with one clear line on bad input.
 //!
-//! Graceful shutdown is actix-web's own: on SIGTERM/SIGINT a server stops accepting and lets
-//! in-flight requests finish within [`SHUTDOWN_TIMEOUT_SECS`].
+//! - [`lifecycle`]: graceful shutdown: on SIGTERM/SIGINT, drain (`/ready` 503 for
+//!   `SHUTDOWN_DRAIN_MS`), stop accepting, let in-flight requests finish within
+//!   [`SHUTDOWN_TIMEOUT_SECS`].
 
 pub mod health;
 pub mod json;
+pub mod lifecycle;
 pub mod main_loop;
 pub mod metrics;
 pub mod request;

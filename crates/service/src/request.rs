@@ -101,11 +101,13 @@ pub async fn request_context(
                     HeaderValue::from_static("application/json; charset=utf-8"),
                 );
             }
-            tracing::info!(
-                target: "access",
-                %method, %path, status, micros = elapsed.as_micros() as u64,
-                "request done"
-            );
+            let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+            // Load balancers probe every second: successful probes only at debug.
+            if status < 400 && matches!(path.as_str(), "/health" | "/ready" | "/metrics") {
+                tracing::debug!(target: "access", %method, %path, status, micros, "request done");
+            } else {
+                tracing::info!(target: "access", %method, %path, status, micros, "request done");
+            }
             Ok(res)
         }
         Err(err) => {

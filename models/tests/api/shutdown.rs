@@ -1,4 +1,5 @@
-//! The `models` binary itself: `migrate`, `loaddata`, `serve`, and a graceful stop on SIGTERM.
+//! The `models` binary itself: `migrate`, `loaddata`, `serve`, and a graceful stop on SIGTERM
+//! (drain with `/ready` at 503, then stop).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,6 +40,7 @@ async fn the_binary_migrates_loads_serves_and_stops_cleanly_on_sigterm() {
         .env("DATABASE_URL", &url)
         .env("BIND", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
+        .env("SHUTDOWN_DRAIN_MS", "1500")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -68,6 +70,25 @@ async fn the_binary_migrates_loads_serves_and_stops_cleanly_on_sigterm() {
         .status()
         .unwrap();
     assert!(killed.success());
+    // Draining: still serving, but no longer ready, so a load balancer takes it out first.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ready = http.get(format!("{base}/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    assert_eq!(
+        ready.json::<serde_json::Value>().await.unwrap()["status"],
+        "draining"
+    );
+    let served = http
+        .get(format!("{base}/articles?limit=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        served.status(),
+        200,
+        "requests are still served while draining"
+    );
+    assert!(child.try_wait().unwrap().is_none());
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
