@@ -1,0 +1,609 @@
+//! The production-like local stack: a private PostgreSQL cluster, memcached, N instances of
+//! every tier and HAProxy in front of them, all on loopback ports, each process logging to
+//! its own file. `conduit-stack up | down | status` (through `deploy/stack`) and the
+//! load-balancing tests drive it; the browser and load tests run against it.
+//!
+//! ```text
+//!  client ─> HAProxy public ─┬─ /api ─> experience-1..N ─┐
+//!                            └─ /*  ─> web-1..N ─> HAProxy experience pool
+//!  experience ─> HAProxy models pool ─> models-1..N ─> PostgreSQL
+//!  web, experience ─> memcached (pages; generation bumps)
+//! ```
+//!
+//! Every instance runs with `SHUTDOWN_DRAIN_MS` set above HAProxy's check interval x fall,
+//! so a stopping instance leaves the pool (its `/ready` answers 503) before it stops
+//! accepting: a rolling restart loses nothing. The state (pids, ports, how each process was
+//! started) is kept in `<dir>/state.json`, so `down`, `status` and a restart of one instance
+//! work from another process.
+
+pub mod haproxy;
+pub mod procs;
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::procs::{alive, free_port, is_root, signal, user_exists, wait_gone, wait_ready};
+
+/// The three tiers, in start order.
+pub const TIERS: [&str; 3] = ["models", "experience", "web"];
+
+/// How long a stopping instance keeps serving with `/ready` at 503. HAProxy checks every
+/// second and takes a server out after two failures, so 3 s is enough.
+pub const DRAIN: Duration = Duration::from_millis(3000);
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    /// State, logs and the database live here.
+    pub dir: PathBuf,
+    /// Where the `models`, `experience` and `web` binaries are.
+    pub bin_dir: PathBuf,
+    /// `deploy/haproxy/haproxy.cfg`.
+    pub haproxy_config: PathBuf,
+    /// Fixtures loaded into the fresh database (`fixtures/demo.json`).
+    pub fixtures: Option<PathBuf>,
+    /// Instances of each tier.
+    pub instances: usize,
+    /// HAProxy's public port (0: a free one).
+    pub public_port: u16,
+    /// HAProxy's stats page port (0: a free one).
+    pub stats_port: u16,
+    /// `RUST_LOG` of the instances.
+    pub log_filter: String,
+}
+
+/// One process of the stack and how to start it again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Proc {
+    /// `postgres`, `memcached`, `haproxy`, or `<tier>-<n>`.
+    pub name: String,
+    /// Its process id (0 when stopped).
+    pub pid: u32,
+    /// The port it serves on.
+    pub port: u16,
+    program: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    /// Its log file.
+    pub log: PathBuf,
+}
+
+/// Ports and URLs of a running stack.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    /// Every process, in start order.
+    pub procs: Vec<Proc>,
+    /// `http://127.0.0.1:<port>`: the site and `/api`.
+    pub public_url: String,
+    /// HAProxy's stats page.
+    pub stats_url: String,
+    /// HAProxy's runtime API (`show stat`), `127.0.0.1:<port>`.
+    pub admin_addr: String,
+    /// The database every models instance uses.
+    pub database_url: String,
+}
+
+/// A running stack. Dropping it leaves it running; call [`Stack::down`].
+pub struct Stack {
+    dir: PathBuf,
+    /// Ports, URLs and processes.
+    pub state: State,
+    children: HashMap<String, Child>,
+}
+
+impl Stack {
+    /// Starts everything and waits until HAProxy sees every instance up.
+    pub fn up(config: &StackConfig) -> Result<Stack, String> {
+        if config.instances == 0 {
+            return Err("at least one instance of each tier".into());
+        }
+        let dir = &config.dir;
+        if let Ok(running) = Stack::attach(dir)
+            && running
+                .state
+                .procs
+                .iter()
+                .any(|p| p.pid != 0 && alive(p.pid))
+        {
+            return Err(format!(
+                "a stack is already up in {} (down it first)",
+                dir.display()
+            ));
+        }
+        std::fs::create_dir_all(dir.join("logs")).map_err(|e| format!("{}: {e}", dir.display()))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        let dir = std::fs::canonicalize(dir).map_err(|e| e.to_string())?;
+        for bin in TIERS {
+            if !config.bin_dir.join(bin).is_file() {
+                return Err(format!("no {bin} binary in {}", config.bin_dir.display()));
+            }
+        }
+        let port = |p: u16| if p == 0 { free_port() } else { Ok(p) };
+        let public = port(config.public_port)?;
+        let stats = port(config.stats_port)?;
+        let (admin, experience_pool, models_pool) = (free_port()?, free_port()?, free_port()?);
+        let mut stack = Stack {
+            state: State {
+                procs: Vec::new(),
+                public_url: format!("http://127.0.0.1:{public}"),
+                stats_url: format!("http://127.0.0.1:{stats}/stats"),
+                admin_addr: format!("127.0.0.1:{admin}"),
+                database_url: String::new(),
+            },
+            dir: dir.clone(),
+            children: HashMap::new(),
+        };
+        let started = stack.start_all(config, [public, stats, admin, experience_pool, models_pool]);
+        if let Err(e) = started {
+            let _ = stack.down();
+            return Err(e);
+        }
+        Ok(stack)
+    }
+
+    fn start_all(&mut self, config: &StackConfig, ports: [u16; 5]) -> Result<(), String> {
+        let [public, stats, admin, experience_pool, models_pool] = ports;
+        self.start_postgres()?;
+        let models_bin = config.bin_dir.join("models");
+        let db = [("DATABASE_URL", self.state.database_url.as_str())];
+        procs::run(&models_bin, &["migrate"], &db)?;
+        if let Some(fixtures) = &config.fixtures {
+            procs::run(&models_bin, &["loaddata", &fixtures.to_string_lossy()], &db)?;
+        }
+
+        let memcached = procs::on_path("memcached")
+            .ok_or("no memcached on PATH (apt-get install memcached)")?;
+        let mc_port = free_port()?;
+        let mut args = vec!["-l", "127.0.0.1", "-U", "0", "-m", "128", "-c", "4096"];
+        if is_root() {
+            args.extend(["-u", "root"]);
+        }
+        let mc_port_s = mc_port.to_string();
+        args.extend(["-p", &mc_port_s]);
+        self.spawn("memcached", mc_port, &memcached, &args, &[])?;
+        let memcached_url = format!("memcache://127.0.0.1:{mc_port}");
+
+        // Instance ports first: HAProxy's config names them.
+        let mut ports: HashMap<String, u16> = HashMap::new();
+        for tier in TIERS {
+            for n in 1..=config.instances {
+                ports.insert(format!("{tier}-{n}"), free_port()?);
+            }
+        }
+        let template = std::fs::read_to_string(&config.haproxy_config)
+            .map_err(|e| format!("{}: {e}", config.haproxy_config.display()))?;
+        let rendered = haproxy::render(&template, |prefix| {
+            TIERS.contains(&prefix).then(|| {
+                (1..=config.instances)
+                    .map(|n| format!("127.0.0.1:{}", ports[&format!("{prefix}-{n}")]))
+                    .collect()
+            })
+        })?;
+        let cfg = self.dir.join("haproxy.cfg");
+        std::fs::write(&cfg, rendered).map_err(|e| format!("{}: {e}", cfg.display()))?;
+        let haproxy =
+            procs::on_path("haproxy").ok_or("no haproxy on PATH (apt-get install haproxy)")?;
+        let binds = [
+            ("HAPROXY_PUBLIC_BIND", format!("127.0.0.1:{public}")),
+            ("HAPROXY_STATS_BIND", format!("127.0.0.1:{stats}")),
+            ("HAPROXY_ADMIN_BIND", format!("127.0.0.1:{admin}")),
+            (
+                "HAPROXY_EXPERIENCE_BIND",
+                format!("127.0.0.1:{experience_pool}"),
+            ),
+            ("HAPROXY_MODELS_BIND", format!("127.0.0.1:{models_pool}")),
+        ];
+        let env: Vec<(&str, &str)> = binds.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.spawn(
+            "haproxy",
+            public,
+            &haproxy,
+            &["-W", "-db", "-f", &cfg.to_string_lossy()],
+            &env,
+        )?;
+        wait_ready(
+            &format!("127.0.0.1:{stats}"),
+            "/stats",
+            Duration::from_secs(10),
+        )?;
+
+        let jwt_secret = format!("{:032x}{:032x}", fastrand::u128(..), fastrand::u128(..));
+        let drain = DRAIN.as_millis().to_string();
+        for tier in TIERS {
+            let mut env: Vec<(&str, String)> = vec![
+                ("RUST_LOG", config.log_filter.clone()),
+                ("SHUTDOWN_DRAIN_MS", drain.clone()),
+                ("WORKERS", "2".into()),
+            ];
+            match tier {
+                "models" => {
+                    env.push(("DATABASE_URL", self.state.database_url.clone()));
+                    env.push(("DATABASE_POOL_SIZE", "8".into()));
+                }
+                "experience" => {
+                    env.push(("MODELS_URL", format!("http://127.0.0.1:{models_pool}")));
+                    env.push(("JWT_SECRET", jwt_secret.clone()));
+                    env.push(("MEMCACHED_URL", memcached_url.clone()));
+                    env.push(("TRUST_FORWARDED_FOR", "true".into()));
+                }
+                _ => {
+                    env.push((
+                        "EXPERIENCE_URL",
+                        format!("http://127.0.0.1:{experience_pool}"),
+                    ));
+                    env.push(("MEMCACHED_URL", memcached_url.clone()));
+                }
+            }
+            for n in 1..=config.instances {
+                let name = format!("{tier}-{n}");
+                let port = ports[&name];
+                let mut env = env.clone();
+                env.push(("BIND", format!("127.0.0.1:{port}")));
+                let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                self.spawn(&name, port, &config.bin_dir.join(tier), &[], &env)?;
+            }
+            for n in 1..=config.instances {
+                self.wait_serving(&format!("{tier}-{n}"), Duration::from_secs(30))?;
+            }
+        }
+        self.save()
+    }
+
+    fn start_postgres(&mut self) -> Result<(), String> {
+        let bin = procs::postgres_bin_dir()?;
+        let pg_dir = self.dir.join("pg");
+        let _ = std::fs::remove_dir_all(&pg_dir);
+        std::fs::create_dir_all(&pg_dir).map_err(|e| e.to_string())?;
+        // PostgreSQL refuses root: run it as the `postgres` user Debian's package creates.
+        let as_user: Vec<String> = if is_root() {
+            if !user_exists("postgres") {
+                return Err(
+                    "running as root and there is no 'postgres' user to run PostgreSQL".into(),
+                );
+            }
+            // The server's user must be able to reach its directory.
+            for dir in self.dir.ancestors() {
+                let meta = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                if meta.permissions().mode() & 0o001 == 0 {
+                    return Err(format!(
+                        "{} is not searchable by the 'postgres' user (chmod o+x it, or pick another --dir)",
+                        dir.display()
+                    ));
+                }
+            }
+            procs::run(
+                Path::new("chown"),
+                &["-R", "postgres:postgres", &pg_dir.to_string_lossy()],
+                &[],
+            )?;
+            ["--reuid=postgres", "--regid=postgres", "--init-groups"]
+                .map(String::from)
+                .to_vec()
+        } else {
+            Vec::new()
+        };
+        let data = pg_dir.join("data");
+        let (program, mut args) = if as_user.is_empty() {
+            (bin.join("initdb"), Vec::new())
+        } else {
+            let mut a = as_user.clone();
+            a.push(bin.join("initdb").to_string_lossy().into_owned());
+            (PathBuf::from("setpriv"), a)
+        };
+        args.extend(
+            [
+                "-D",
+                &data.to_string_lossy(),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]
+            .map(String::from),
+        );
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        procs::run(&program, &refs, &[])?;
+
+        let port = free_port()?;
+        let mut args = as_user.clone();
+        let server = bin.join("postgres").to_string_lossy().into_owned();
+        let (program, mut args) = if args.is_empty() {
+            (PathBuf::from(&server), Vec::new())
+        } else {
+            args.push(server);
+            (PathBuf::from("setpriv"), args)
+        };
+        args.extend(
+            [
+                "-D",
+                &data.to_string_lossy(),
+                "-p",
+                &port.to_string(),
+                "-h",
+                "127.0.0.1",
+                "-k",
+                &pg_dir.to_string_lossy(),
+                "-c",
+                "max_connections=200",
+                "-c",
+                "shared_buffers=128MB",
+            ]
+            .map(String::from),
+        );
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.spawn("postgres", port, &program, &refs, &[])?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let psql = bin.join("psql");
+        let admin_url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+        loop {
+            match procs::run(&psql, &[&admin_url, "-Xqc", "CREATE DATABASE conduit"], &[]) {
+                Ok(_) => break,
+                Err(e) if Instant::now() > deadline => {
+                    return Err(format!("PostgreSQL did not start: {e}"));
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+        self.state.database_url = format!("postgres://postgres@127.0.0.1:{port}/conduit");
+        Ok(())
+    }
+
+    fn spawn(
+        &mut self,
+        name: &str,
+        port: u16,
+        program: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<(), String> {
+        let proc = Proc {
+            name: name.to_owned(),
+            pid: 0,
+            port,
+            program: program.to_path_buf(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            log: self.dir.join("logs").join(format!("{name}.log")),
+        };
+        self.state.procs.retain(|p| p.name != name);
+        self.state.procs.push(proc);
+        self.start(name)
+    }
+
+    /// Starts process `name` again as it was first started (same port, same environment).
+    pub fn start(&mut self, name: &str) -> Result<(), String> {
+        let proc = self.proc_mut(name)?;
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&proc.log)
+            .map_err(|e| format!("{}: {e}", proc.log.display()))?;
+        let err = log.try_clone().map_err(|e| e.to_string())?;
+        let child = Command::new(&proc.program)
+            .args(&proc.args)
+            .envs(proc.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            // Its own process group: a Ctrl-C meant for the caller does not reach it.
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", proc.program.display()))?;
+        proc.pid = child.id();
+        let name = proc.name.clone();
+        self.children.insert(name, child);
+        self.save()
+    }
+
+    /// Waits until instance `name` answers `/ready` and HAProxy counts it as up.
+    pub fn wait_serving(&mut self, name: &str, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let port = self.proc_mut(name)?.port;
+        wait_ready(&format!("127.0.0.1:{port}"), "/ready", timeout)
+            .map_err(|e| format!("{name}: {e}; see {}", self.log_of(name).display()))?;
+        let (backend, server) = haproxy_names(name);
+        loop {
+            let servers = haproxy::servers(&self.state.admin_addr)?;
+            if servers
+                .iter()
+                .any(|s| s.backend == backend && s.server == server && s.status.starts_with("UP"))
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("HAProxy does not see {name} up: {servers:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stops `name` with `sig` and waits until it is gone (SIGKILL after `timeout`).
+    pub fn stop_with(&mut self, name: &str, sig: &str, timeout: Duration) -> Result<(), String> {
+        let pid = self.proc_mut(name)?.pid;
+        if pid != 0 {
+            let _ = signal(pid, sig);
+            self.reap(name, pid, timeout);
+            if alive(pid) {
+                let _ = signal(pid, "KILL");
+                self.reap(name, pid, Duration::from_secs(5));
+            }
+        }
+        self.proc_mut(name)?.pid = 0;
+        self.children.remove(name);
+        self.save()
+    }
+
+    fn reap(&mut self, name: &str, pid: u32, timeout: Duration) {
+        match self.children.get_mut(name) {
+            Some(child) => {
+                let deadline = Instant::now() + timeout;
+                while Instant::now() < deadline {
+                    if !matches!(child.try_wait(), Ok(None)) {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+            None => {
+                wait_gone(pid, timeout);
+            }
+        }
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill(&mut self, name: &str) -> Result<(), String> {
+        self.stop_with(name, "KILL", Duration::from_secs(5))
+    }
+
+    /// A graceful stop (SIGTERM: drain, then finish in-flight requests).
+    pub fn stop(&mut self, name: &str) -> Result<(), String> {
+        self.stop_with(name, "TERM", DRAIN + Duration::from_secs(30))
+    }
+
+    /// Stops `name` gracefully, starts it again and waits until HAProxy sends it traffic.
+    pub fn restart(&mut self, name: &str) -> Result<(), String> {
+        self.stop(name)?;
+        self.start(name)?;
+        self.wait_serving(name, Duration::from_secs(30))
+    }
+
+    /// Instance names of `tier`: `web-1`, `web-2`...
+    pub fn instances(&self, tier: &str) -> Vec<String> {
+        self.state
+            .procs
+            .iter()
+            .filter(|p| {
+                p.name
+                    .strip_prefix(tier)
+                    .is_some_and(|r| r.starts_with('-'))
+            })
+            .map(|p| p.name.clone())
+            .collect()
+    }
+
+    /// `127.0.0.1:<port>` of process `name`.
+    pub fn addr(&self, name: &str) -> Option<String> {
+        self.state
+            .procs
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| format!("127.0.0.1:{}", p.port))
+    }
+
+    /// The log file of process `name`.
+    pub fn log_of(&self, name: &str) -> PathBuf {
+        self.dir.join("logs").join(format!("{name}.log"))
+    }
+
+    /// Stops everything (web first, then experience, models, HAProxy, memcached,
+    /// PostgreSQL) and removes all but the logs.
+    pub fn down(&mut self) -> Result<(), String> {
+        for tier in ["web", "experience", "models"] {
+            let names = self.instances(tier);
+            for name in &names {
+                if let Ok(p) = self.proc_mut(name)
+                    && p.pid != 0
+                {
+                    let _ = signal(p.pid, "TERM");
+                }
+            }
+            for name in &names {
+                self.stop_with(name, "TERM", DRAIN + Duration::from_secs(30))?;
+            }
+        }
+        for (name, sig) in [
+            ("haproxy", "TERM"),
+            ("memcached", "TERM"),
+            ("postgres", "INT"),
+        ] {
+            if self.proc_mut(name).is_ok() {
+                self.stop_with(name, sig, Duration::from_secs(30))?;
+            }
+        }
+        let _ = std::fs::remove_dir_all(self.dir.join("pg"));
+        let _ = std::fs::remove_file(self.dir.join("haproxy.cfg"));
+        let _ = std::fs::remove_file(self.dir.join("state.json"));
+        Ok(())
+    }
+
+    /// The stack whose state is in `dir` (started by another process).
+    pub fn attach(dir: &Path) -> Result<Stack, String> {
+        let path = dir.join("state.json");
+        let file = File::open(&path).map_err(|e| format!("no stack in {} ({e})", dir.display()))?;
+        let state: State =
+            serde_json::from_reader(file).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Stack {
+            dir: dir.to_path_buf(),
+            state,
+            children: HashMap::new(),
+        })
+    }
+
+    /// One line per process: name, pid, alive, port, readiness.
+    pub fn status(&self) -> Vec<String> {
+        self.state
+            .procs
+            .iter()
+            .map(|p| {
+                let running = p.pid != 0 && alive(p.pid);
+                let ready = if TIERS.iter().any(|t| p.name.starts_with(t)) && running {
+                    match procs::http_get(
+                        &format!("127.0.0.1:{}", p.port),
+                        "/ready",
+                        Duration::from_secs(2),
+                    ) {
+                        Ok((200, _)) => "ready".to_owned(),
+                        Ok((s, _)) => format!("not ready ({s})"),
+                        Err(e) => format!("no answer ({e})"),
+                    }
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{:<14} pid {:<8} {:<8} 127.0.0.1:{:<6} {ready}",
+                    p.name,
+                    p.pid,
+                    if running { "running" } else { "stopped" },
+                    p.port
+                )
+            })
+            .collect()
+    }
+
+    fn proc_mut(&mut self, name: &str) -> Result<&mut Proc, String> {
+        self.state
+            .procs
+            .iter_mut()
+            .find(|p| p.name == name)
+            .ok_or_else(|| format!("no process {name} in this stack"))
+    }
+
+    fn save(&self) -> Result<(), String> {
+        let path = self.dir.join("state.json");
+        let tmp = self.dir.join("state.json.tmp");
+        let text = serde_json::to_string_pretty(&self.state).map_err(|e| e.to_string())?;
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// HAProxy's backend and server names of instance `web-2`: (`web`, `web2`).
+fn haproxy_names(instance: &str) -> (String, String) {
+    let (tier, n) = instance.rsplit_once('-').unwrap_or((instance, ""));
+    (tier.to_owned(), format!("{tier}{n}"))
+}

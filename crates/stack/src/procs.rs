@@ -1,0 +1,183 @@
+//! Processes and ports: what the stack needs from the operating system, without a runtime.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A free TCP port on 127.0.0.1 (bound and released: free until somebody binds it).
+pub fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
+/// True when this process runs as root.
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// True when `user` exists on this machine.
+pub fn user_exists(user: &str) -> bool {
+    Command::new("id")
+        .arg("-u")
+        .arg(user)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Sends `signal` (`TERM`, `KILL`, `INT`, `STOP`, `CONT`...) to `pid`.
+pub fn signal(pid: u32, signal: &str) -> Result<(), String> {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run kill: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("kill -{signal} {pid}: no such process"))
+    }
+}
+
+/// True while `pid` exists (and is not a zombie we could still reap).
+pub fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        !s.rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
+/// Waits until `pid` is gone, at most `timeout`; `false` when it is still there.
+pub fn wait_gone(pid: u32, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while alive(pid) {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
+/// Runs `program` to completion; the error carries its stderr.
+pub fn run(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<String, String> {
+    let out = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "{} {}: {}{}",
+            program.display(),
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim(),
+            String::from_utf8_lossy(&out.stdout).trim()
+        ))
+    }
+}
+
+/// A plain HTTP/1.1 GET on loopback: `(status, body)`.
+pub fn http_get(addr: &str, path: &str, timeout: Duration) -> Result<(u16, String), String> {
+    let mut stream = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.set_write_timeout(Some(timeout)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| format!("{addr}: {e}"))?;
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("{addr}{path}: {e}"))?;
+    let text = String::from_utf8_lossy(&raw);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("{addr}{path}: not an HTTP answer"))?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    Ok((status, body))
+}
+
+/// Polls `addr` `path` until it answers 200, at most `timeout`.
+pub fn wait_ready(addr: &str, path: &str, timeout: Duration) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    let mut last = String::from("no answer");
+    while Instant::now() < deadline {
+        match http_get(addr, path, Duration::from_secs(2)) {
+            Ok((200, _)) => return Ok(()),
+            Ok((status, body)) => last = format!("{status} {}", body.trim()),
+            Err(e) => last = e,
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!(
+        "http://{addr}{path} not ready after {timeout:?}: {last}"
+    ))
+}
+
+/// The directory of PostgreSQL's server binaries: `$CONDUIT_POSTGRES_BIN` when set (and
+/// only there), else `PATH`, else Debian's newest `/usr/lib/postgresql/<version>/bin`.
+pub fn postgres_bin_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("CONDUIT_POSTGRES_BIN") {
+        let dir = PathBuf::from(dir);
+        return if dir.join("initdb").is_file() {
+            Ok(dir)
+        } else {
+            Err(format!(
+                "no initdb in CONDUIT_POSTGRES_BIN={}",
+                dir.display()
+            ))
+        };
+    }
+    // A PATH entry may be a symlink into the real directory, which also holds psql.
+    if let Some(dir) = on_path("initdb")
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        && dir.join("postgres").is_file()
+    {
+        return Ok(dir);
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .map_err(|_| "no initdb/postgres on PATH or in /usr/lib/postgresql".to_owned())?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let v: u32 = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file().then_some((v, bin))
+        })
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .map(|(_, bin)| bin)
+        .ok_or_else(|| "no initdb in /usr/lib/postgresql/*/bin".to_owned())
+}
+
+/// `name` on `PATH`.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
