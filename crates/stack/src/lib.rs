@@ -90,12 +90,22 @@ pub struct State {
     pub database_url: String,
 }
 
-/// A running stack. Dropping it leaves it running; call [`Stack::down`].
+/// A running stack. Dropping it leaves it running (the CLI's `up`), unless it was made
+/// [`owned`](Stack::owned); call [`Stack::down`].
 pub struct Stack {
     dir: PathBuf,
     /// Ports, URLs and processes.
     pub state: State,
     children: HashMap<String, Child>,
+    owned: bool,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if self.owned {
+            let _ = self.down();
+        }
+    }
 }
 
 impl Stack {
@@ -140,6 +150,7 @@ impl Stack {
             },
             dir: dir.clone(),
             children: HashMap::new(),
+            owned: false,
         };
         let started = stack.start_all(config, [public, stats, admin, experience_pool, models_pool]);
         if let Err(e) = started {
@@ -384,6 +395,55 @@ impl Stack {
         self.start(name)
     }
 
+    /// Makes dropping this handle stop the stack (tests: a failed assertion leaves nothing
+    /// running).
+    pub fn owned(mut self) -> Self {
+        self.owned = true;
+        self
+    }
+
+    /// Stops the stack when process `parent` is gone, from a watchdog shell: for a stack
+    /// kept for a whole test process, whose statics are never dropped. It stops the
+    /// processes as they are now (a process restarted later is not known to it).
+    pub fn down_when_gone(&self, parent: u32) -> Result<(), String> {
+        let pids = |names: &[&str]| -> String {
+            self.state
+                .procs
+                .iter()
+                .filter(|p| {
+                    p.pid != 0
+                        && names
+                            .iter()
+                            .any(|n| p.name == *n || p.name.starts_with(&format!("{n}-")))
+                })
+                .map(|p| p.pid.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let script = format!(
+            "while kill -0 {parent} 2>/dev/null; do sleep 0.5; done\n\
+             kill -TERM {tiers} 2>/dev/null; sleep {drain}\n\
+             kill -TERM {infra} 2>/dev/null; kill -INT {pg} 2>/dev/null; sleep 2\n\
+             kill -KILL {tiers} {infra} {pg} 2>/dev/null\n\
+             rm -rf '{dir}/pg' '{dir}/state.json' '{dir}/haproxy.cfg'\n",
+            tiers = pids(&TIERS),
+            infra = pids(&["haproxy", "memcached"]),
+            pg = pids(&["postgres"]),
+            drain = DRAIN.as_secs() + 2,
+            dir = self.dir.display(),
+        );
+        Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map(drop)
+            .map_err(|e| format!("cannot start the watchdog: {e}"))
+    }
+
     /// Starts process `name` again as it was first started (same port, same environment).
     pub fn start(&mut self, name: &str) -> Result<(), String> {
         let proc = self.proc_mut(name)?;
@@ -444,7 +504,9 @@ impl Stack {
         }
         self.proc_mut(name)?.pid = 0;
         self.children.remove(name);
-        self.save()
+        // Best effort: stopping goes on even when the directory is gone.
+        let _ = self.save();
+        Ok(())
     }
 
     fn reap(&mut self, name: &str, pid: u32, timeout: Duration) {
@@ -550,6 +612,7 @@ impl Stack {
             dir: dir.to_path_buf(),
             state,
             children: HashMap::new(),
+            owned: false,
         })
     }
 
@@ -600,6 +663,45 @@ impl Stack {
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|e| format!("{}: {e}", path.display()))
     }
+}
+
+/// For tests run by cargo: the directory of this build's binaries (`target/<profile>`),
+/// after `cargo build` of the three tiers in the same profile (quick when they are fresh).
+pub fn tier_binaries_of_this_build() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    // target/<profile>/deps/<test binary>
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("no target directory")?
+        .to_path_buf();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut args = vec![
+        "build",
+        "-q",
+        "-p",
+        "models",
+        "-p",
+        "experience",
+        "-p",
+        "web",
+    ];
+    if dir.file_name().is_some_and(|n| n == "release") {
+        args.push("--release");
+    }
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
+    args.extend(["--manifest-path", manifest.to_str().ok_or("path")?]);
+    let out = Command::new(cargo)
+        .args(&args)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo build: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(dir)
 }
 
 /// HAProxy's backend and server names of instance `web-2`: (`web`, `web2`).

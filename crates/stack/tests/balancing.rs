@@ -25,45 +25,11 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The tier binaries of this build (target/<profile>), built if needed.
+/// The tier binaries of this build, built once per test process.
 fn bin_dir() -> Result<PathBuf, String> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-            // target/<profile>/deps/<test binary>
-            let dir = exe
-                .parent()
-                .and_then(Path::parent)
-                .ok_or("no target directory")?
-                .to_path_buf();
-            let release = dir.file_name().is_some_and(|n| n == "release");
-            let mut args = vec![
-                "build",
-                "-q",
-                "-p",
-                "models",
-                "-p",
-                "experience",
-                "-p",
-                "web",
-            ];
-            if release {
-                args.push("--release");
-            }
-            let out = std::process::Command::new(env!("CARGO"))
-                .args(&args)
-                .current_dir(repo())
-                .output()
-                .map_err(|e| format!("cannot run cargo: {e}"))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "cargo build: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-            }
-            Ok(dir)
-        })
+        .get_or_init(conduit_stack::tier_binaries_of_this_build)
         .clone()
 }
 
@@ -95,7 +61,7 @@ fn stack() -> Option<(tempfile::TempDir, Stack)> {
         log_filter: "info".to_owned(),
     };
     let stack = Stack::up(&config).unwrap_or_else(|e| panic!("stack up: {e}"));
-    Some((dir, stack))
+    Some((dir, stack.owned()))
 }
 
 /// Requests instance `name` answered so far, probes left out.

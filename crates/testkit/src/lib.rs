@@ -10,7 +10,7 @@ pub mod memcached;
 pub mod postgres;
 mod process;
 
-pub use process::{free_port, signal, wait_for_port};
+pub use process::{free_port, signal, spawn_guarded, wait_for_port};
 
 /// True when running under CI (`CI=true`), where every real server is mandatory.
 pub fn in_ci() -> bool {
