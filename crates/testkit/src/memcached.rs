@@ -132,11 +132,34 @@ impl Memcached {
         self.launch()
     }
 
-    /// Freezes it (SIGSTOP): the kernel still accepts connections, nothing answers.
+    /// Freezes it (SIGSTOP): the kernel still accepts connections, nothing answers. Returns
+    /// once a `version` command goes unanswered; panics, saying what it saw, if it still
+    /// answers.
     pub fn freeze(&self) {
-        if let Some(pid) = self.pid {
-            let _ = signal(pid, "STOP");
+        let pid = self.pid.expect("memcached is running");
+        signal(pid, "STOP").unwrap_or_else(|e| panic!("cannot freeze memcached: {e}"));
+        let deadline = std::time::Instant::now() + Duration::from_secs(3);
+        while self.answers() {
+            let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            assert!(
+                std::time::Instant::now() < deadline,
+                "memcached {pid} on {} still answers after SIGSTOP (stat: {state}; stats pid: {:?})",
+                self.addr(),
+                self.server_pid()
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// True when it answers `version` within 200 ms.
+    fn answers(&self) -> bool {
+        use std::io::{Read, Write};
+        let Ok(mut stream) = std::net::TcpStream::connect(self.addr()) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+        let mut buf = [0u8; 64];
+        stream.write_all(b"version\r\n").is_ok() && stream.read(&mut buf).is_ok_and(|n| n > 0)
     }
 
     /// Lets a frozen server run again (SIGCONT).

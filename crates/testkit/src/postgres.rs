@@ -108,43 +108,8 @@ impl Drop for Database {
     }
 }
 
-fn bin_dir() -> Result<PathBuf, String> {
-    if let Some(dir) = std::env::var_os("CONDUIT_POSTGRES_BIN") {
-        let dir = PathBuf::from(dir);
-        return if dir.join("initdb").is_file() {
-            Ok(dir)
-        } else {
-            Err(format!(
-                "no initdb in CONDUIT_POSTGRES_BIN={}",
-                dir.display()
-            ))
-        };
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            if dir.join("initdb").is_file() && dir.join("postgres").is_file() {
-                return Ok(dir);
-            }
-        }
-    }
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .map_err(|_| "no initdb/postgres on PATH or in /usr/lib/postgresql".to_owned())?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let v: u32 = e.file_name().to_str()?.parse().ok()?;
-            let bin = e.path().join("bin");
-            bin.join("initdb").is_file().then_some((v, bin))
-        })
-        .collect();
-    versions.sort();
-    versions
-        .pop()
-        .map(|(_, bin)| bin)
-        .ok_or_else(|| "no initdb in /usr/lib/postgresql/*/bin".to_owned())
-}
-
 fn start() -> Result<Cluster, String> {
-    let bin = bin_dir()?;
+    let bin = conduit_stack::procs::postgres_bin_dir()?;
     let as_user = if is_root() {
         if !user_exists("postgres") {
             return Err("running as root and there is no 'postgres' user to run the server".into());

@@ -1,35 +1,10 @@
-//! Starting server processes that clean up after the test process, even when it crashes.
+//! Starting server processes that clean up after the test process, even when it crashes
+//! (the plain process helpers are `conduit-stack`'s).
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// A free TCP port on 127.0.0.1 (bound and released; the race is small on a test machine).
-pub fn free_port() -> Result<u16, String> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port: {e}"))
-}
-
-/// True when this process runs as root.
-pub fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// True when `user` exists on this machine.
-pub fn user_exists(user: &str) -> bool {
-    Command::new("id")
-        .arg("-u")
-        .arg(user)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
+pub use conduit_stack::procs::{free_port, is_root, signal, user_exists};
 
 /// Quotes a word for `sh`.
 pub fn sh_quote(word: &str) -> String {
@@ -73,20 +48,6 @@ pub fn spawn_guarded(command: &str, stop_signal: &str, cleanup_dir: &Path) -> Re
             return Err(format!("{command}: did not start"));
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-}
-
-/// Sends `signal` (a name such as `KILL` or `STOP`) to process `pid`.
-pub fn signal(pid: u32, signal: &str) -> Result<(), String> {
-    let status = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(pid.to_string())
-        .status()
-        .map_err(|e| format!("cannot run kill: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("kill -{signal} {pid} failed"))
     }
 }
 

@@ -76,6 +76,15 @@ impl Page {
     }
 }
 
+async fn metrics(base: &str) -> String {
+    reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 pub fn free_addr() -> (TcpListener, String) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let a = format!("http://{}", l.local_addr().unwrap());
@@ -122,13 +131,9 @@ impl Site {
     /// Requests experience has answered so far (from its own metrics, which count every
     /// route but not the scrape itself until it is answered).
     pub async fn experience_requests(&self) -> u64 {
-        let text = reqwest::get(format!("{}/metrics", self.experience_url))
+        metrics(&self.experience_url)
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
+            .lines()
             .filter(|l| l.starts_with("http_requests_total{") && !l.contains("route=\"/metrics\""))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
             .sum()
@@ -136,12 +141,7 @@ impl Site {
 
     /// The web tier's value of a metrics line starting with `prefix`.
     pub async fn web_metric(&self, prefix: &str) -> u64 {
-        let text = reqwest::get(format!("{}/metrics", self.address))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = metrics(&self.address).await;
         text.lines()
             .find(|l| l.starts_with(prefix))
             .and_then(|l| l.rsplit(' ').next()?.parse().ok())
