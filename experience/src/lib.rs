@@ -47,20 +47,7 @@ impl AppState {
     /// The client's address: the first `X-Forwarded-For` hop when configured to trust it,
     /// else the peer address.
     pub fn client_address(&self, req: &HttpRequest) -> String {
-        if self.trust_forwarded_for {
-            let forwarded = req
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(str::trim)
-                .filter(|v| !v.is_empty());
-            if let Some(addr) = forwarded {
-                return addr.to_owned();
-            }
-        }
-        req.peer_addr()
-            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+        conduit_service::request::client_address(req, self.trust_forwarded_for)
     }
 }
 

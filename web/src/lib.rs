@@ -34,6 +34,8 @@ pub struct WebState {
     pub experience: ExperienceClient,
     /// Mark cookies `Secure`.
     pub cookie_secure: bool,
+    /// Take the visitor's address from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
 }
 
 const CSP: &str = "default-src 'self'; img-src 'self' http: https:; script-src 'self'; \
@@ -49,6 +51,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
     let state = web::Data::new(WebState {
         experience: experience.clone(),
         cookie_secure: settings.cookie_secure,
+        trust_forwarded_for: settings.trust_forwarded_for,
     });
     let metrics = web::Data::new(Metrics::new("web"));
     let cache = PageCache::new(&settings.page_cache, settings.page_cache_ttl);

@@ -22,6 +22,7 @@ pub(crate) fn caller<'a>(rid: &'a RequestId, session: &'a Session) -> Caller<'a>
     Caller {
         rid: Some(rid.as_str()),
         token: session.token.as_deref(),
+        client_addr: Some(&session.client_addr),
     }
 }
 

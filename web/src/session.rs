@@ -27,6 +27,9 @@ pub struct Session {
     /// The CSRF token forms must carry.
     pub csrf: String,
     csrf_is_new: bool,
+    /// The visitor's address (see `TRUST_FORWARDED_FOR`), passed on to experience so its
+    /// sign-in limits count each visitor, not the web tier.
+    pub client_addr: String,
 }
 
 impl Session {
@@ -62,16 +65,22 @@ impl FromRequest for Session {
             .cookie(CSRF_COOKIE)
             .map(|c| c.value().to_owned())
             .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+        let trust = req
+            .app_data::<actix_web::web::Data<crate::WebState>>()
+            .is_some_and(|s| s.trust_forwarded_for);
+        let client_addr = conduit_service::request::client_address(req, trust);
         let session = match existing {
             Some(csrf) => Session {
                 token,
                 csrf,
                 csrf_is_new: false,
+                client_addr,
             },
             None => Session {
                 token,
                 csrf: format!("{:032x}", fastrand::u128(..)),
                 csrf_is_new: true,
+                client_addr,
             },
         };
         ready(Ok(session))
@@ -177,6 +186,7 @@ mod tests {
             token: None,
             csrf: "a".repeat(32),
             csrf_is_new: false,
+            client_addr: "192.0.2.1".into(),
         };
         assert!(
             s.check_csrf(&Form::parse(format!("csrf={}", "a".repeat(32)).as_bytes()))
@@ -188,6 +198,7 @@ mod tests {
             token: None,
             csrf: "a".repeat(32),
             csrf_is_new: true,
+            client_addr: "192.0.2.1".into(),
         };
         assert!(
             fresh

@@ -16,6 +16,9 @@ pub struct Settings {
     pub experience_timeout: Duration,
     /// `COOKIE_SECURE`: mark cookies `Secure` (set when served over TLS; default false).
     pub cookie_secure: bool,
+    /// `TRUST_FORWARDED_FOR`: take the visitor's address from `X-Forwarded-For` (set behind
+    /// a proxy that sets it; default false). It is passed on to experience.
+    pub trust_forwarded_for: bool,
     /// `BODY_LIMIT`: largest form body in bytes (default 1 MiB).
     pub body_limit: usize,
     /// `WORKERS`: HTTP worker threads (default: one per core).
@@ -37,6 +40,7 @@ impl Settings {
             experience_url: env.string_or("EXPERIENCE_URL", "http://127.0.0.1:8002"),
             experience_timeout: Duration::from_millis(env.parse_or("EXPERIENCE_TIMEOUT_MS", 5000)?),
             cookie_secure: env.parse_or("COOKIE_SECURE", false)?,
+            trust_forwarded_for: env.parse_or("TRUST_FORWARDED_FOR", false)?,
             body_limit: env.parse_or("BODY_LIMIT", 1024 * 1024)?,
             workers: (workers > 0).then_some(workers),
             page_cache: CacheConfig::from_url(env.get("MEMCACHED_URL").as_deref())

@@ -134,9 +134,32 @@ impl JsonClient {
         query: Option<&Q>,
         body: Option<&B>,
     ) -> Result<Option<T>, ClientError> {
+        self.send_for(None, rid, token, method, segments, query, body)
+            .await
+    }
+
+    /// [`send`](Self::send) on behalf of the end user at `client_addr`, passed on as
+    /// `X-Forwarded-For` (for the callee's per-address limits).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one private path under the public calls"
+    )]
+    async fn send_for<B: Serialize, Q: Serialize, T: DeserializeOwned>(
+        &self,
+        client_addr: Option<&str>,
+        rid: Option<&str>,
+        token: Option<&str>,
+        method: Method,
+        segments: &[&str],
+        query: Option<&Q>,
+        body: Option<&B>,
+    ) -> Result<Option<T>, ClientError> {
         let mut req = self.http.request(method, self.url(segments));
         if let Some(id) = rid {
             req = req.header("x-request-id", id);
+        }
+        if let Some(addr) = client_addr {
+            req = req.header("x-forwarded-for", addr);
         }
         if let Some(token) = token {
             req = req.header("authorization", format!("Token {token}"));
@@ -193,6 +216,28 @@ impl JsonClient {
             .ok_or_else(|| ClientError::Protocol("204 where a body was expected".into()))
     }
 
+    /// [`call`](Self::call) on behalf of the end user at `client_addr` (`X-Forwarded-For`).
+    pub async fn call_for<T: DeserializeOwned>(
+        &self,
+        client_addr: Option<&str>,
+        rid: Option<&str>,
+        method: Method,
+        segments: &[&str],
+        body: Option<&impl Serialize>,
+    ) -> Result<T, ClientError> {
+        self.send_for(
+            client_addr,
+            rid,
+            None,
+            method,
+            segments,
+            NO_QUERY_PARAMS,
+            body,
+        )
+        .await?
+        .ok_or_else(|| ClientError::Protocol("204 where a body was expected".into()))
+    }
+
     /// Sends a request whose success is 204 (or a body to ignore).
     pub async fn call_empty(
         &self,
@@ -212,3 +257,6 @@ impl JsonClient {
 pub const NO_QUERY: Option<&()> = None;
 /// No body.
 pub const NO_BODY: Option<&()> = None;
+
+/// No query string.
+const NO_QUERY_PARAMS: Option<&()> = None;

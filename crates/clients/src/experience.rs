@@ -20,6 +20,9 @@ pub struct Caller<'a> {
     pub rid: Option<&'a str>,
     /// The session's token.
     pub token: Option<&'a str>,
+    /// The visitor's address, passed on as `X-Forwarded-For` where experience limits by
+    /// address (sign-in).
+    pub client_addr: Option<&'a str>,
 }
 
 /// The experience client; cheap to clone.
@@ -98,7 +101,7 @@ impl ExperienceClient {
         let path = ["api", "users", "login"];
         let res: UserEnvelope<User> = self
             .0
-            .call(c.rid, None, Method::POST, &path, NO_QUERY, Some(&body))
+            .call_for(c.client_addr, c.rid, Method::POST, &path, Some(&body))
             .await?;
         Ok(res.user)
     }

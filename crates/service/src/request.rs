@@ -120,3 +120,22 @@ pub async fn request_context(
         }
     }
 }
+
+/// The end user's address: the first `X-Forwarded-For` hop when the service is configured to
+/// trust it (it runs behind a proxy that sets it), else the peer's address.
+pub fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for {
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        if let Some(addr) = forwarded {
+            return addr.to_owned();
+        }
+    }
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}

@@ -251,6 +251,7 @@ impl Stack {
                         format!("http://127.0.0.1:{experience_pool}"),
                     ));
                     env.push(("MEMCACHED_URL", memcached_url.clone()));
+                    env.push(("TRUST_FORWARDED_FOR", "true".into()));
                 }
             }
             for n in 1..=config.instances {

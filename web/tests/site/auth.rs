@@ -284,3 +284,48 @@ async fn an_invalid_session_token_counts_as_signed_out_and_is_cleared() {
         .unwrap();
     assert_eq!(res.headers()["location"], "/login");
 }
+
+#[actix_web::test]
+async fn sign_in_limits_count_each_visitor_not_the_web_tier() {
+    let site = Site::spawn_with(
+        conduit_pagecache::CacheConfig::in_process(),
+        |e| {
+            e.login_max_failures = 1;
+            e.trust_forwarded_for = true;
+        },
+        |w| w.trust_forwarded_for = true,
+    );
+    // A visitor behind the proxy at 198.51.100.7 fails on four accounts: its address (4 x 1
+    // failures a window) is used up.
+    let attempt = |from: &'static str, email: &'static str| {
+        let site = &site;
+        async move {
+            let http = Site::browser();
+            let page = site.get_with(&http, "/login").await;
+            let res = http
+                .post(format!("{}/login", site.address))
+                .header("x-forwarded-for", from)
+                .form(&[
+                    ("csrf", page.csrf().as_str()),
+                    ("email", email),
+                    ("password", "wrong-password"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            (status, body)
+        }
+    };
+    for email in ["a@x.example", "b@x.example", "c@x.example", "d@x.example"] {
+        let (status, body) = attempt("198.51.100.7", email).await;
+        assert_eq!(status, 422, "{body}");
+    }
+    let (_, body) = attempt("198.51.100.7", "e@x.example").await;
+    assert!(body.contains("too many failed sign-in attempts"), "{body}");
+    // Another visitor is not held up by the first one's failures.
+    let (status, body) = attempt("203.0.113.9", "f@x.example").await;
+    assert_eq!(status, 422);
+    assert!(body.contains("email or password is invalid"), "{body}");
+}

@@ -99,6 +99,15 @@ impl Site {
 
     /// The site with `cache` shared by experience (which bumps it) and web (which reads it).
     pub fn spawn_with_cache(cache: CacheConfig) -> Site {
+        Self::spawn_with(cache, |_| {}, |_| {})
+    }
+
+    /// The site with `cache`, and experience's and web's settings changed by `tweak_*`.
+    pub fn spawn_with(
+        cache: CacheConfig,
+        tweak_experience: impl FnOnce(&mut experience::Settings),
+        tweak_web: impl FnOnce(&mut web::Settings),
+    ) -> Site {
         let (url, guard) = databases::fresh(Backend::Sqlite).expect("SQLite is always there");
         let (l, models_url) = free_addr();
         let mut s = models::Settings::for_database(&url);
@@ -108,17 +117,28 @@ impl Site {
         let mut s = experience::Settings::dev(&models_url);
         s.workers = Some(1);
         s.page_cache = cache.clone();
+        tweak_experience(&mut s);
         actix_web::rt::spawn(experience::run(l, &s).unwrap());
-        Self::in_front_of(&experience_url, Some(guard), cache)
+        Self::web_in_front_of(&experience_url, Some(guard), cache, tweak_web)
     }
 
     /// A web instance in front of `experience_url` (anything, for fault tests).
     pub fn in_front_of(experience_url: &str, guard: Option<Guard>, cache: CacheConfig) -> Site {
+        Self::web_in_front_of(experience_url, guard, cache, |_| {})
+    }
+
+    fn web_in_front_of(
+        experience_url: &str,
+        guard: Option<Guard>,
+        cache: CacheConfig,
+        tweak: impl FnOnce(&mut web::Settings),
+    ) -> Site {
         let (l, address) = free_addr();
         let mut s = web::Settings::for_experience(experience_url);
         s.workers = Some(1);
         s.experience_timeout = std::time::Duration::from_millis(1500);
         s.page_cache = cache;
+        tweak(&mut s);
         actix_web::rt::spawn(web::run(l, &s).unwrap());
         Site {
             address,
