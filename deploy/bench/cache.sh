@@ -39,6 +39,7 @@ echo "anonymous home page, demo data, wrk -t2 -c32 -d${DURATION}s (2 web workers
 printf '| %-28s | %10s | %8s | %8s | %s\n' case req/s p50 p99 errors
 printf '|%s|\n' "------------------------------|------------|----------|----------|------------"
 hit_row=$(bench "home, cached (memcached hit)" "$cached/"); echo "$hit_row"
+bench "home, cached, gzip (browsers)" "$cached/" -H "Accept-Encoding: gzip"
 miss_row=$(bench "home, uncached (3 tiers)" "$uncached/"); echo "$miss_row"
 ceiling_row=$(bench "404 page (ceiling; 404s)" "$cached/no-such-page"); echo "$ceiling_row"
 rps() { awk -F'|' '{gsub(/ /,"",$3); print $3}' <<<"$1"; }

@@ -55,10 +55,12 @@ wait_http() {
     return 1
 }
 
-# bench NAME URL: wrk for $DURATION with 2 threads and 32 connections; prints one table row
+# bench NAME URL [wrk options...]: wrk for $DURATION with 2 threads and 32 connections;
+# prints one table row
 bench() {
     local name=$1 url=$2 out
-    out=$(wrk -t2 -c32 -d"${DURATION:-10}s" --latency "$url")
+    shift 2
+    out=$(wrk -t2 -c32 -d"${DURATION:-10}s" --latency "$@" "$url")
     local rps p50 p99 errors
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p50=$(awk '$1=="50%" {print $2}' <<<"$out")

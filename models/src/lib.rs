@@ -101,6 +101,7 @@ pub fn run_with_database(
     })
     .workers(workers)
     .worker_max_blocking_threads(blocking)
+    .on_connect(conduit_service::no_delay)
     .shutdown_timeout(conduit_service::SHUTDOWN_TIMEOUT_SECS)
     // Signals are handled by conduit_service::lifecycle (drain first, then stop).
     .disable_signals()

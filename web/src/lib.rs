@@ -91,6 +91,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
             .configure(routes)
             .default_service(web::to(pages::not_found))
     })
+    .on_connect(conduit_service::no_delay)
     .shutdown_timeout(conduit_service::SHUTDOWN_TIMEOUT_SECS)
     // Signals are handled by conduit_service::lifecycle (drain first, then stop).
     .disable_signals()

@@ -145,15 +145,41 @@ impl From<&api::Article> for Preview {
     }
 }
 
-/// A pagination link.
+/// A pagination link, or a gap (`…`) where pages are left out.
 #[derive(Debug, Clone)]
 pub struct PageLink {
-    /// 1-based page number.
+    /// 1-based page number (0 for a gap).
     pub number: i64,
-    /// Link.
+    /// Link ("" for a gap).
     pub href: String,
     /// The page shown.
     pub current: bool,
+    /// Pages left out here.
+    pub gap: bool,
+}
+
+/// Pages shown around the current one, each side.
+const PAGE_WINDOW: i64 = 2;
+
+/// The page numbers to link: the first, the last, and a window around `current`; `None`
+/// where a run of pages is left out. A list of 100k articles has 10,000 pages: linking every
+/// one made a megabyte of links on every page.
+fn page_numbers(current: i64, last: i64) -> Vec<Option<i64>> {
+    let mut wanted = vec![1, last];
+    wanted.extend((current - PAGE_WINDOW).max(1)..=(current + PAGE_WINDOW).min(last));
+    wanted.retain(|n| (1..=last).contains(n));
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut out = Vec::with_capacity(wanted.len() + 2);
+    let mut previous = 0;
+    for n in wanted {
+        if n > previous + 1 {
+            out.push(None);
+        }
+        out.push(Some(n));
+        previous = n;
+    }
+    out
 }
 
 /// A list with its pagination.
@@ -170,11 +196,21 @@ impl ListView {
     pub fn new(list: &pages::ArticlePage, href: impl Fn(i64) -> String) -> Self {
         Self {
             previews: list.articles.iter().map(Preview::from).collect(),
-            pages: (1..=list.pages)
-                .map(|n| PageLink {
-                    number: n,
-                    href: href(n),
-                    current: n == list.page,
+            pages: page_numbers(list.page, list.pages)
+                .into_iter()
+                .map(|n| match n {
+                    Some(n) => PageLink {
+                        number: n,
+                        href: href(n),
+                        current: n == list.page,
+                        gap: false,
+                    },
+                    None => PageLink {
+                        number: 0,
+                        href: String::new(),
+                        current: false,
+                        gap: true,
+                    },
                 })
                 .collect(),
         }
@@ -475,4 +511,26 @@ pub struct ErrorPage {
     pub status: u16,
     /// What happened.
     pub message: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_links_the_ends_and_a_window_around_the_current_page() {
+        let shown = |c, l| {
+            page_numbers(c, l)
+                .into_iter()
+                .map(|n| n.map_or("…".to_owned(), |n| n.to_string()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(shown(1, 1), "1");
+        assert_eq!(shown(1, 7), "1 2 3 … 7");
+        assert_eq!(shown(4, 7), "1 2 3 4 5 6 7");
+        assert_eq!(shown(5000, 10000), "1 … 4998 4999 5000 5001 5002 … 10000");
+        assert_eq!(shown(10000, 10000), "1 … 9998 9999 10000");
+        assert_eq!(shown(3, 5), "1 2 3 4 5");
+    }
 }

@@ -32,6 +32,8 @@ pub use local::LocalStore;
 
 use memcached::Memcached;
 
+/// The largest page stored; bigger ones are rendered every time.
+pub const MAX_PAGE_BYTES: usize = 512 * 1024;
 /// How long the cache is left alone after a failure before it is tried again.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// How long a request waits for another request's render of the same page before it
@@ -216,8 +218,13 @@ impl PageCache {
         }
     }
 
-    /// Stores a rendered page at the generation its lookup returned.
+    /// Stores a rendered page at the generation its lookup returned. Pages over
+    /// [`MAX_PAGE_BYTES`] are not stored (memcached refuses items over 1 MiB, and a refusal
+    /// is not an outage).
     pub async fn store(&self, key: &PageKey, generation: u64, page: Bytes) {
+        if page.len() > MAX_PAGE_BYTES {
+            return;
+        }
         match &self.backend {
             Backend::Disabled => {}
             Backend::Local(store) => store.set(key.as_str(), generation, page, self.shared.ttl),

@@ -186,3 +186,22 @@ async fn one_render_per_key_at_a_time() {
     let waited = waiter.await.unwrap();
     assert!(waited >= Duration::from_millis(200), "{waited:?}");
 }
+
+#[tokio::test]
+async fn a_page_too_big_to_store_is_skipped_without_opening_the_breaker() {
+    let Some((_server, cache)) = memcached() else {
+        return;
+    };
+    let page = key("/huge");
+    let huge = Bytes::from(vec![b'x'; conduit_pagecache::MAX_PAGE_BYTES + 1]);
+    for _ in 0..3 {
+        match cache.lookup(&page).await {
+            Lookup::Miss(Some(g)) => cache.store(&page, g, huge.clone()).await,
+            Lookup::Miss(None) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    let (.., errors) = cache.counts();
+    assert_eq!(errors, 0, "a big page is not an outage");
+    assert!(matches!(cache.lookup(&page).await, Lookup::Miss(Some(_))));
+}

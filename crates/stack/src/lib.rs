@@ -136,6 +136,16 @@ impl Stack {
                 return Err(format!("no {bin} binary in {}", config.bin_dir.display()));
             }
         }
+        // Absolute paths: a restart may come from another directory (`conduit-stack restart`).
+        let mut config = config.clone();
+        config.bin_dir = std::fs::canonicalize(&config.bin_dir).map_err(|e| e.to_string())?;
+        config.haproxy_config = std::fs::canonicalize(&config.haproxy_config)
+            .map_err(|e| format!("{}: {e}", config.haproxy_config.display()))?;
+        if let Some(f) = &config.fixtures {
+            config.fixtures =
+                Some(std::fs::canonicalize(f).map_err(|e| format!("{}: {e}", f.display()))?);
+        }
+        let config = &config;
         let port = |p: u16| if p == 0 { free_port() } else { Ok(p) };
         let public = port(config.public_port)?;
         let stats = port(config.stats_port)?;
@@ -443,6 +453,17 @@ impl Stack {
             .spawn()
             .map(drop)
             .map_err(|e| format!("cannot start the watchdog: {e}"))
+    }
+
+    /// Sets (or with `None` removes) environment variable `key` of process `name` for its
+    /// next start; [`restart`](Self::restart) applies it.
+    pub fn set_env(&mut self, name: &str, key: &str, value: Option<&str>) -> Result<(), String> {
+        let proc = self.proc_mut(name)?;
+        proc.env.retain(|(k, _)| k != key);
+        if let Some(v) = value {
+            proc.env.push((key.to_owned(), v.to_owned()));
+        }
+        self.save()
     }
 
     /// Starts process `name` again as it was first started (same port, same environment).
