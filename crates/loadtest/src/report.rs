@@ -77,6 +77,25 @@ pub struct RequestStats {
     pub latency: Latency,
 }
 
+impl RequestStats {
+    /// The row of the per-request table: scenario, request, count, failed, req/s, p50, p90,
+    /// p99, max.
+    fn cells(&self) -> [String; 9] {
+        let l = &self.latency;
+        [
+            self.scenario.clone(),
+            self.name.clone(),
+            self.count.to_string(),
+            self.failures.to_string(),
+            format!("{:.1}", self.rps),
+            format!("{:.1}", l.p50),
+            format!("{:.1}", l.p90),
+            format!("{:.1}", l.p99),
+            format!("{:.1}", l.max),
+        ]
+    }
+}
+
 /// One second of the run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Second {
@@ -235,19 +254,7 @@ impl Summary {
         );
         md.push_str("| scenario | request | count | failed | req/s | p50 ms | p90 ms | p99 ms | max ms |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for r in &self.per_request {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
-                r.scenario,
-                r.name,
-                r.count,
-                r.failures,
-                r.rps,
-                r.latency.p50,
-                r.latency.p90,
-                r.latency.p99,
-                r.latency.max
-            );
+            let _ = writeln!(md, "| {} |", r.cells().join(" | "));
         }
         md.push_str("\n## Errors\n\n");
         if self.errors.is_empty() {
@@ -328,19 +335,8 @@ impl Summary {
         h.push_str(&self.latency_svg());
         h.push_str("<h2>Per request</h2><table><tr><th>scenario</th><th>request</th><th>count</th><th>failed</th><th>req/s</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr>");
         for r in &self.per_request {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td></tr>",
-                esc(&r.scenario),
-                esc(&r.name),
-                r.count,
-                r.failures,
-                r.rps,
-                r.latency.p50,
-                r.latency.p90,
-                r.latency.p99,
-                r.latency.max
-            );
+            let cells: Vec<String> = r.cells().iter().map(|c| esc(c)).collect();
+            let _ = write!(h, "<tr><td>{}</td></tr>", cells.join("</td><td>"));
         }
         h.push_str("</table><h2>Errors</h2>");
         if self.errors.is_empty() {

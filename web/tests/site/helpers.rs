@@ -168,11 +168,15 @@ impl Site {
             .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
     }
 
-    /// A fresh browser (empty cookie jar).
+    /// A fresh browser (empty cookie jar) that shows responses as they came: no redirects
+    /// followed, no bodies decompressed (reqwest's gzip feature may be on in the workspace).
     pub fn browser() -> reqwest::Client {
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            .no_gzip()
+            .no_brotli()
+            .no_deflate()
             .build()
             .unwrap()
     }
