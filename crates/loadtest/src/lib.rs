@@ -64,8 +64,8 @@ pub async fn run(
     std::fs::create_dir_all(&options.out).map_err(|e| format!("{}: {e}", options.out.display()))?;
     let log = options.out.join("requests.jsonl");
     let _ = std::fs::remove_file(&log);
-    let mut attack = GooseAttack::initialize_with_config(GooseConfiguration::default())
-        .map_err(|e| e.to_string())?;
+    let mut attack =
+        GooseAttack::initialize_with_config(GooseConfiguration::default()).map_err(goose_error)?;
     for s in scenarios {
         attack = attack.register_scenario(s);
     }
@@ -82,22 +82,24 @@ pub async fn run(
         .and_then(|a| a.set_default(GooseDefault::RequestFormat, GooseLogFormat::Json))
         .and_then(|a| a.set_default(GooseDefault::NoTelnet, true))
         .and_then(|a| a.set_default(GooseDefault::NoWebSocket, true))
-        .and_then(|a| a.set_default(GooseDefault::NoResetMetrics, true))
         .and_then(|a| a.set_default(GooseDefault::NoPrintMetrics, true))
         .and_then(|a| a.set_default(GooseDefault::Quiet, 1))
-        .map_err(|e| e.to_string())?;
+        .map_err(goose_error)?;
     if options.progress_every > 0 {
         attack = attack
             .set_default(GooseDefault::RunningMetrics, options.progress_every)
-            .map_err(|e| e.to_string())?;
+            .map_err(goose_error)?;
     }
     attack = match (options.duration, options.iterations) {
         (_, Some(n)) => attack.set_default(GooseDefault::Iterations, n),
-        (Some(d), None) => attack.set_default(GooseDefault::RunTime, d.as_secs().max(1) as usize),
+        (Some(d), None) => attack
+            .set_default(GooseDefault::RunTime, d.as_secs().max(1) as usize)
+            // Goose refuses this with a bound on iterations (where metrics are not reset).
+            .and_then(|a| a.set_default(GooseDefault::NoResetMetrics, true)),
         (None, None) => return Err("bound the run by a duration or a number of iterations".into()),
     }
-    .map_err(|e| e.to_string())?;
-    attack.execute().await.map_err(|e| e.to_string())?;
+    .map_err(goose_error)?;
+    attack.execute().await.map_err(goose_error)?;
     let summary = report::Summary::from_log(&log, &options.host, &options.scenario, options.users)?;
     report::write_all(&summary, &options.out)?;
     Ok(summary)
@@ -109,4 +111,9 @@ pub fn default_out(root: &Path) -> PathBuf {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     root.join(now.to_string())
+}
+
+/// Goose's errors say what was wrong only in their debug form.
+fn goose_error(e: GooseError) -> String {
+    format!("{e:?}")
 }

@@ -13,7 +13,8 @@ usage: conduit-loadtest run --host URL [--scenario reader|writer|api|mix] [--use
        conduit-loadtest matrix [--sizes 1000,100000] [--instances 1,2] [--users 16]
                                [--duration 10] [--out target/loadtest/matrix] [--bin-dir target/release]
        conduit-loadtest compare A/matrix.json B/matrix.json [--out DIR]
-       conduit-loadtest report DIR   (the reports again, from DIR/requests.jsonl)";
+       conduit-loadtest report DIR   (a run's reports again from DIR/requests.jsonl, or a
+                                      matrix's table and plots from DIR/matrix.json)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -184,9 +185,31 @@ async fn run(all: &[String]) -> Result<(), String> {
         }
         "report" => {
             args.check(&[])?;
-            let dir = PathBuf::from(args.words.first().ok_or("report takes a run's directory")?);
-            let summary =
-                report::Summary::from_log(&dir.join("requests.jsonl"), "(from the log)", "run", 0)?;
+            let dir = PathBuf::from(
+                args.words
+                    .first()
+                    .ok_or("report takes a run's or a matrix's directory")?,
+            );
+            if let Ok(text) = std::fs::read_to_string(dir.join("matrix.json")) {
+                let m: matrix::Matrix =
+                    serde_json::from_str(&text).map_err(|e| format!("matrix.json: {e}"))?;
+                matrix::write(&m, &dir)?;
+                println!(
+                    "{}",
+                    std::fs::read_to_string(dir.join("matrix.md")).unwrap_or_default()
+                );
+                return Ok(());
+            }
+            // Keep what the log does not say (target, scenario, users) from the last summary.
+            let before: Option<report::Summary> = std::fs::read_to_string(dir.join("summary.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok());
+            let (host, scenario, users) = before.map_or_else(
+                || ("(from the log)".to_owned(), "run".to_owned(), 0),
+                |b| (b.host, b.scenario, b.users),
+            );
+            let log = dir.join("requests.jsonl");
+            let summary = report::Summary::from_log(&log, &host, &scenario, users)?;
             report::write_all(&summary, &dir)?;
             println!("{}", summary.markdown());
             Ok(())

@@ -268,15 +268,23 @@ impl Summary {
         md
     }
 
+    /// The seconds drawn: all but the last, which the run ended part-way through.
+    fn full_seconds(&self) -> &[Second] {
+        match self.timeline.len() {
+            0 | 1 => &self.timeline,
+            n => &self.timeline[..n - 1],
+        }
+    }
+
     /// Requests a second over time (all, failed).
     pub fn throughput_svg(&self) -> String {
         let all = self
-            .timeline
+            .full_seconds()
             .iter()
             .map(|s| (s.t as f64, s.requests as f64))
             .collect();
         let failed = self
-            .timeline
+            .full_seconds()
             .iter()
             .map(|s| (s.t as f64, s.failures as f64))
             .collect();
@@ -289,8 +297,16 @@ impl Summary {
 
     /// Latency percentiles over time.
     pub fn latency_svg(&self) -> String {
-        let p50 = self.timeline.iter().map(|s| (s.t as f64, s.p50)).collect();
-        let p99 = self.timeline.iter().map(|s| (s.t as f64, s.p99)).collect();
+        let p50 = self
+            .full_seconds()
+            .iter()
+            .map(|s| (s.t as f64, s.p50))
+            .collect();
+        let p99 = self
+            .full_seconds()
+            .iter()
+            .map(|s| (s.t as f64, s.p99))
+            .collect();
         svg::lines(
             "Latency per second",
             "ms",
@@ -353,7 +369,8 @@ impl Summary {
     }
 }
 
-/// Writes `summary.json`, `summary.md` and `report.html` into `dir`.
+/// Writes `summary.json`, `summary.md`, `report.html`, and its two charts as
+/// `throughput.svg` and `latency.svg` (for embedding elsewhere), into `dir`.
 pub fn write_all(summary: &Summary, dir: &Path) -> Result<(), String> {
     let write = |name: &str, text: String| {
         std::fs::write(dir.join(name), text)
@@ -364,6 +381,8 @@ pub fn write_all(summary: &Summary, dir: &Path) -> Result<(), String> {
         serde_json::to_string_pretty(summary).map_err(|e| e.to_string())?,
     )?;
     write("summary.md", summary.markdown())?;
+    write("throughput.svg", summary.throughput_svg())?;
+    write("latency.svg", summary.latency_svg())?;
     write("report.html", summary.html())
 }
 

@@ -80,16 +80,22 @@ async fn discover(user: &mut GooseUser) -> TransactionResult {
     Ok(())
 }
 
-fn next_paths(user: &mut GooseUser) -> (String, String, String) {
+/// The next article, tag and author to visit (learning them first if this user has not).
+async fn next_paths(
+    user: &mut GooseUser,
+) -> Result<(String, String, String), Box<TransactionError>> {
+    if user.get_session_data::<Known>().is_none() {
+        discover(user).await?;
+    }
     let known = user.get_session_data_unchecked_mut::<Known>();
     let slugs = known.slugs.clone();
     let tags = known.tags.clone();
     let authors = known.authors.clone();
-    (
+    Ok((
         known.pick(&slugs).unwrap_or_default().to_owned(),
         known.pick(&tags).unwrap_or("rust").to_owned(),
         known.pick(&authors).unwrap_or_default().to_owned(),
-    )
+    ))
 }
 
 async fn read_home(user: &mut GooseUser) -> TransactionResult {
@@ -98,20 +104,20 @@ async fn read_home(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn read_tag(user: &mut GooseUser) -> TransactionResult {
-    let (_, tag, _) = next_paths(user);
+    let (_, tag, _) = next_paths(user).await?;
     user.get_named(&format!("/tag/{tag}"), "tag page").await?;
     Ok(())
 }
 
 async fn read_article(user: &mut GooseUser) -> TransactionResult {
-    let (slug, _, _) = next_paths(user);
+    let (slug, _, _) = next_paths(user).await?;
     user.get_named(&format!("/article/{slug}"), "article page")
         .await?;
     Ok(())
 }
 
 async fn read_profile(user: &mut GooseUser) -> TransactionResult {
-    let (_, _, author) = next_paths(user);
+    let (_, _, author) = next_paths(user).await?;
     user.get_named(&format!("/profile/{author}"), "profile page")
         .await?;
     Ok(())
@@ -213,7 +219,16 @@ async fn sign_up(user: &mut GooseUser) -> TransactionResult {
     Ok(())
 }
 
+/// The writer's account, signing up first if this user has none yet.
+async fn account(user: &mut GooseUser) -> Result<&mut Account, Box<TransactionError>> {
+    if user.get_session_data::<Account>().is_none() {
+        sign_up(user).await?;
+    }
+    Ok(user.get_session_data_unchecked_mut::<Account>())
+}
+
 async fn sign_in(user: &mut GooseUser) -> TransactionResult {
+    account(user).await?;
     let email = user.get_session_data_unchecked::<Account>().email.clone();
     let csrf = csrf_of(user, "/login", "sign-in form").await?;
     post_form(
@@ -229,13 +244,14 @@ async fn sign_in(user: &mut GooseUser) -> TransactionResult {
     .await
 }
 
-fn writer_slug(user: &mut GooseUser) -> String {
-    let account = user.get_session_data_unchecked_mut::<Account>();
+async fn writer_slug(user: &mut GooseUser) -> Result<String, Box<TransactionError>> {
+    let account = account(user).await?;
     let slugs = account.known.slugs.clone();
-    account.known.pick(&slugs).unwrap_or_default().to_owned()
+    Ok(account.known.pick(&slugs).unwrap_or_default().to_owned())
 }
 
 async fn publish(user: &mut GooseUser) -> TransactionResult {
+    account(user).await?;
     let csrf = csrf_of(user, "/editor", "editor").await?;
     let n = user.get_iterations();
     let title = format!(
@@ -259,7 +275,7 @@ async fn publish(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn comment(user: &mut GooseUser) -> TransactionResult {
-    let slug = writer_slug(user);
+    let slug = writer_slug(user).await?;
     let path = format!("/article/{slug}");
     let csrf = csrf_of(user, &path, "article page (signed in)").await?;
     post_form(
@@ -272,7 +288,7 @@ async fn comment(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn favorite(user: &mut GooseUser) -> TransactionResult {
-    let slug = writer_slug(user);
+    let slug = writer_slug(user).await?;
     let path = format!("/article/{slug}");
     let csrf = csrf_of(user, &path, "article page (signed in)").await?;
     // Favorite, then take it back: the article's count stays where it was.
@@ -315,7 +331,7 @@ async fn api_list(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn api_article(user: &mut GooseUser) -> TransactionResult {
-    let (slug, _, _) = next_paths(user);
+    let (slug, _, _) = next_paths(user).await?;
     user.get_named(&format!("/api/articles/{slug}"), "GET /api/articles/:slug")
         .await?;
     Ok(())
@@ -327,7 +343,7 @@ async fn api_tags(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn api_by_tag(user: &mut GooseUser) -> TransactionResult {
-    let (_, tag, _) = next_paths(user);
+    let (_, tag, _) = next_paths(user).await?;
     user.get_named(
         &format!("/api/articles?tag={tag}&limit=20"),
         "GET /api/articles?tag=",
@@ -337,7 +353,7 @@ async fn api_by_tag(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn api_profile(user: &mut GooseUser) -> TransactionResult {
-    let (_, _, author) = next_paths(user);
+    let (_, _, author) = next_paths(user).await?;
     user.get_named(
         &format!("/api/profiles/{author}"),
         "GET /api/profiles/:username",

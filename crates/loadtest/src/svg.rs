@@ -164,7 +164,7 @@ pub fn bars(
         );
     }
     for (s, (name, _)) in series.iter().enumerate() {
-        let lx = LEFT + 8.0 + 170.0 * s as f64;
+        let lx = LEFT + 8.0 + 160.0 * s as f64;
         let _ = write!(
             out,
             r#"<rect x="{lx:.1}" y="{}" width="10" height="10" fill="{}"/><text x="{:.1}" y="{}">{}</text>"#,
