@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::procs::{alive, free_port, is_root, signal, user_exists, wait_gone, wait_ready};
+use crate::procs::{alive, is_root, signal, user_exists, wait_gone, wait_ready};
 
 /// The three tiers, in start order.
 pub const TIERS: [&str; 3] = ["models", "experience", "web"];
@@ -146,10 +146,14 @@ impl Stack {
                 Some(std::fs::canonicalize(f).map_err(|e| format!("{}: {e}", f.display()))?);
         }
         let config = &config;
-        let port = |p: u16| if p == 0 { free_port() } else { Ok(p) };
+        let port = |p: u16| if p == 0 { distinct_free_port() } else { Ok(p) };
         let public = port(config.public_port)?;
         let stats = port(config.stats_port)?;
-        let (admin, experience_pool, models_pool) = (free_port()?, free_port()?, free_port()?);
+        let (admin, experience_pool, models_pool) = (
+            distinct_free_port()?,
+            distinct_free_port()?,
+            distinct_free_port()?,
+        );
         let mut stack = Stack {
             state: State {
                 procs: Vec::new(),
@@ -182,7 +186,7 @@ impl Stack {
 
         let memcached = procs::on_path("memcached")
             .ok_or("no memcached on PATH (apt-get install memcached)")?;
-        let mc_port = free_port()?;
+        let mc_port = distinct_free_port()?;
         let mut args = vec!["-l", "127.0.0.1", "-U", "0", "-m", "128", "-c", "4096"];
         if is_root() {
             args.extend(["-u", "root"]);
@@ -196,7 +200,7 @@ impl Stack {
         let mut ports: HashMap<String, u16> = HashMap::new();
         for tier in TIERS {
             for n in 1..=config.instances {
-                ports.insert(format!("{tier}-{n}"), free_port()?);
+                ports.insert(format!("{tier}-{n}"), distinct_free_port()?);
             }
         }
         let template = std::fs::read_to_string(&config.haproxy_config)
@@ -337,7 +341,7 @@ impl Stack {
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         procs::run(&program, &refs, &[])?;
 
-        let port = free_port()?;
+        let port = distinct_free_port()?;
         let mut args = as_user.clone();
         let server = bin.join("postgres").to_string_lossy().into_owned();
         let (program, mut args) = if args.is_empty() {
@@ -724,6 +728,21 @@ pub fn tier_binaries_of_this_build() -> Result<PathBuf, String> {
         ));
     }
     Ok(dir)
+}
+
+/// A free port never handed out before in this process: a port chosen for a server that is
+/// not listening yet is free again to the operating system, which may offer it twice.
+fn distinct_free_port() -> Result<u16, String> {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    for _ in 0..100 {
+        let port = procs::free_port()?;
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if !given.contains(&port) {
+            given.push(port);
+            return Ok(port);
+        }
+    }
+    Err("no fresh free port".into())
 }
 
 /// HAProxy's backend and server names of instance `web-2`: (`web`, `web2`).
