@@ -7,6 +7,9 @@
 //! users, the sign-in/up forms and every non-GET request pass by. Every HTML response says
 //! which it was in `X-Cache: HIT | MISS | BYPASS`. Invalidation is the experience tier's
 //! generation bump on every write; see `conduit-pagecache`.
+//!
+//! Pages are stored gzip'd (see `compress`): compressed once when rendered, sent as stored to
+//! every client that takes gzip, unpacked for the rare one that does not.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -16,6 +19,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use conduit_pagecache::{Lookup, Outcome, PageCache, PageKey};
 
+use crate::compress;
 use crate::session::SESSION_COOKIE;
 
 /// The query parameters that change a cacheable page; the others are left out of the key.
@@ -54,8 +58,12 @@ pub async fn page_cache(
         return Ok(tagged(res, Outcome::Bypass, Some(&cache)));
     }
     let key = PageKey::new(req.path(), req.query_string(), SIGNIFICANT);
+    let gzip_ok = compress::accepts_gzip(req.headers());
     let generation = match cache.lookup(&key).await {
-        Lookup::Hit(page) => return Ok(hit(req, page, &cache)),
+        Lookup::Hit(page) => match hit(page, gzip_ok) {
+            Some(res) => return Ok(tagged(req.into_response(res), Outcome::Hit, Some(&cache))),
+            None => None,
+        },
         Lookup::Miss(generation) => generation,
         Lookup::Unavailable => {
             let res = next.call(req).await?.map_into_boxed_body();
@@ -67,7 +75,12 @@ pub async fn page_cache(
     let generation = match fill.as_ref().map(|f| f.waited()) {
         Some(false) => generation,
         _ => match cache.lookup(&key).await {
-            Lookup::Hit(page) => return Ok(hit(req, page, &cache)),
+            Lookup::Hit(page) => match hit(page, gzip_ok) {
+                Some(res) => {
+                    return Ok(tagged(req.into_response(res), Outcome::Hit, Some(&cache)));
+                }
+                None => None,
+            },
             Lookup::Miss(generation) => generation,
             Lookup::Unavailable => None,
         },
@@ -77,13 +90,21 @@ pub async fn page_cache(
         return Ok(tagged(res, Outcome::Miss, Some(&cache)));
     };
     let (req, res) = res.into_parts();
-    let (res, body) = res.into_parts();
+    let (mut res, body) = res.into_parts();
     let page = actix_web::body::to_bytes(body)
         .await
         .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
-    cache.store(&key, generation, page.clone()).await;
+    // Stored compressed: compressed once here instead of on every hit.
+    let gz = compress::gzip(&page);
+    cache.store(&key, generation, gz.clone()).await;
     drop(fill);
-    let res = ServiceResponse::new(req, res.set_body(BoxBody::new(page)));
+    let body = if gzip_ok {
+        compress::mark_gzip(res.headers_mut());
+        gz
+    } else {
+        page
+    };
+    let res = ServiceResponse::new(req, res.set_body(BoxBody::new(body)));
     Ok(tagged(res, Outcome::Miss, Some(&cache)))
 }
 
@@ -98,11 +119,22 @@ fn storable(res: &ServiceResponse<BoxBody>) -> bool {
             .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
 }
 
-fn hit(req: ServiceRequest, page: web::Bytes, cache: &PageCache) -> ServiceResponse<BoxBody> {
-    let res = HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(page);
-    tagged(req.into_response(res), Outcome::Hit, Some(cache))
+/// The response for a stored (gzip) page: as it is for a client that takes gzip, unpacked
+/// for one that does not. `None` if the stored bytes do not unpack (then the page is rendered).
+fn hit(gz: web::Bytes, gzip_ok: bool) -> Option<HttpResponse> {
+    let mut res = HttpResponse::Ok();
+    res.content_type("text/html; charset=utf-8");
+    if gzip_ok {
+        res.insert_header((header::CONTENT_ENCODING, "gzip"));
+        return Some(res.body(gz));
+    }
+    match compress::gunzip(&gz) {
+        Ok(page) => Some(res.body(page)),
+        Err(e) => {
+            tracing::warn!(error = %e, "a cached page did not unpack; rendering it");
+            None
+        }
+    }
 }
 
 /// Adds `X-Cache` to HTML responses and counts the outcome.

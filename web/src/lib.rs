@@ -9,6 +9,7 @@
 mod actions;
 pub mod assets;
 pub mod cache;
+pub mod compress;
 pub mod error;
 pub mod markdown;
 mod pages;
@@ -19,7 +20,7 @@ pub mod views;
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use conduit_clients::{ClientConfig, ExperienceClient};
 use conduit_pagecache::PageCache;
@@ -77,7 +78,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::Data::new(cache.for_worker()))
             .wrap(from_fn(cache::page_cache))
-            .wrap(Compress::default())
+            .wrap(from_fn(compress::compress))
             .wrap(
                 DefaultHeaders::new()
                     .add(("Content-Security-Policy", CSP))

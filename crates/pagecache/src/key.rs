@@ -7,7 +7,7 @@
 use sha2::{Digest, Sha256};
 
 /// Prefix of every page key; bump the version when the stored format changes.
-const PREFIX: &str = "conduit:page:v1:";
+const PREFIX: &str = "conduit:page:v2:";
 /// Longest key memcached accepts is 250 bytes; past this many the key is hashed.
 const MAX_PLAIN: usize = 200;
 
@@ -64,7 +64,7 @@ mod tests {
         let a = PageKey::new("/", "page=2&utm_source=x", SIG);
         let b = PageKey::new("/", "utm_source=y&page=2", SIG);
         assert_eq!(a, b);
-        assert_eq!(a.as_str(), "conduit:page:v1:/?page=2");
+        assert_eq!(a.as_str(), "conduit:page:v2:/?page=2");
     }
 
     #[test]

@@ -101,8 +101,15 @@ impl Load {
                 .build()
                 .unwrap();
             rt.block_on(async move {
+                // Asks for gzip as every browser does (sent by hand: whether reqwest's gzip
+                // feature is on depends on which crates are built with it); bodies are read
+                // as they come, so a cut one is an error.
                 let http = reqwest::Client::builder()
                     .timeout(Duration::from_secs(10))
+                    .default_headers(reqwest::header::HeaderMap::from_iter([(
+                        reqwest::header::ACCEPT_ENCODING,
+                        reqwest::header::HeaderValue::from_static("gzip"),
+                    )]))
                     .build()
                     .unwrap();
                 let paths = [

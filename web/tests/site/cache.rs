@@ -131,6 +131,38 @@ cache_tests! {
         assert_eq!(again.x_cache(), "MISS", "only 200s are stored");
     }
 
+    async fn pages_go_out_gzipd_whole_to_clients_that_take_gzip_and_plain_to_the_others(site) {
+        hit(site, "/tag/rust").await;
+        let (headers, plain) = raw_get(site, "/tag/rust", None).await;
+        assert_eq!(headers["x-cache"], "HIT");
+        assert!(headers.get("content-encoding").is_none());
+        assert_eq!(headers["vary"], "accept-encoding");
+        let (headers, gz) = raw_get(site, "/tag/rust", Some("gzip, deflate, br")).await;
+        assert_eq!(headers["x-cache"], "HIT");
+        assert_gzip_whole(&headers, &gz);
+        assert_same(&web::compress::gunzip(&gz).unwrap(), &plain);
+        let (headers, refused) = raw_get(site, "/tag/rust", Some("gzip;q=0, br")).await;
+        assert_eq!(headers["x-cache"], "HIT");
+        assert!(headers.get("content-encoding").is_none());
+        assert_same(&refused, &plain);
+
+        // A miss goes out compressed too, and what was stored unpacks to what a plain client gets.
+        let (headers, gz) = raw_get(site, "/profile/chen", Some("gzip")).await;
+        assert_eq!(headers["x-cache"], "MISS");
+        assert_gzip_whole(&headers, &gz);
+        hit(site, "/profile/chen").await;
+        let (headers, plain) = raw_get(site, "/profile/chen", None).await;
+        assert_eq!(headers["x-cache"], "HIT");
+        assert_same(&web::compress::gunzip(&gz).unwrap(), &plain);
+
+        // Pages that bypass the cache are compressed by the same rule; tiny bodies are not.
+        let (headers, gz) = raw_get(site, "/login", Some("gzip")).await;
+        assert_eq!(headers["x-cache"], "BYPASS");
+        assert_gzip_whole(&headers, &gz);
+        let (headers, _) = raw_get(site, "/health", Some("gzip")).await;
+        assert!(headers.get("content-encoding").is_none());
+    }
+
     async fn ignored_query_parameters_share_the_page_and_page_numbers_do_not(site) {
         hit(site, "/").await;
         let tagged = site.get_with(&Site::browser(), "/?utm_source=mail").await;
@@ -151,6 +183,34 @@ cache_tests! {
         // unknown" to the very first lookup, which renders without storing: at most two.
         assert!(calls <= 2, "{calls} renders for 12 concurrent views");
     }
+}
+
+/// GET as a client that sends `accept_encoding`; the headers and the bytes as they came.
+async fn raw_get(
+    site: &Site,
+    path: &str,
+    accept_encoding: Option<&str>,
+) -> (reqwest::header::HeaderMap, Vec<u8>) {
+    let mut req = Site::browser().get(format!("{}{path}", site.address));
+    if let Some(value) = accept_encoding {
+        req = req.header("accept-encoding", value);
+    }
+    let res = req.send().await.unwrap();
+    assert!(res.status().is_success(), "{path}: {}", res.status());
+    let headers = res.headers().clone();
+    (headers, res.bytes().await.unwrap().to_vec())
+}
+
+/// A gzip body sent whole: with its length, not chunked, and marked to vary by encoding.
+fn assert_gzip_whole(headers: &reqwest::header::HeaderMap, body: &[u8]) {
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert_eq!(headers["content-length"], body.len().to_string().as_str());
+    assert!(headers.get("transfer-encoding").is_none());
+    assert_eq!(headers["vary"], "accept-encoding");
+}
+
+fn assert_same(a: &[u8], b: &[u8]) {
+    assert!(a == b, "different pages: {} and {} bytes", a.len(), b.len());
 }
 
 /// Runs the futures concurrently on this task.
