@@ -68,10 +68,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
     // Experience only bumps the generation; the TTL is the web tier's business.
     let cache = PageCache::new(&settings.page_cache, std::time::Duration::ZERO);
     tracing::info!(cache = %cache.describe(), "page cache invalidation");
-    {
-        let cache = cache.clone();
-        metrics.add_collector(move |out| cache.write_metrics("experience", out));
-    }
+    metrics.add_collector(cache.metrics_collector("experience"));
     let ready = ReadyCheck::new(move || {
         let models = models.clone();
         async move {

@@ -57,10 +57,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
     let metrics = web::Data::new(Metrics::new("web"));
     let cache = PageCache::new(&settings.page_cache, settings.page_cache_ttl);
     tracing::info!(cache = %cache.describe(), "page cache");
-    {
-        let cache = cache.clone();
-        metrics.add_collector(move |out| cache.write_metrics("web", out));
-    }
+    metrics.add_collector(cache.metrics_collector("web"));
     let ready = ReadyCheck::new(move || {
         let experience = experience.clone();
         async move {

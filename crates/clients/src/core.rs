@@ -123,45 +123,24 @@ impl JsonClient {
         url
     }
 
-    /// Sends a request (with `Authorization: Token <token>` when given); `Ok(None)` for 204,
-    /// the decoded body for other successes.
+    /// Sends a request on behalf of `caller` (its request id, token and address as headers);
+    /// `Ok(None)` for 204, the decoded body for other successes.
     pub async fn send<B: Serialize, Q: Serialize, T: DeserializeOwned>(
         &self,
-        rid: Option<&str>,
-        token: Option<&str>,
-        method: Method,
-        segments: &[&str],
-        query: Option<&Q>,
-        body: Option<&B>,
-    ) -> Result<Option<T>, ClientError> {
-        self.send_for(None, rid, token, method, segments, query, body)
-            .await
-    }
-
-    /// [`send`](Self::send) on behalf of the end user at `client_addr`, passed on as
-    /// `X-Forwarded-For` (for the callee's per-address limits).
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one private path under the public calls"
-    )]
-    async fn send_for<B: Serialize, Q: Serialize, T: DeserializeOwned>(
-        &self,
-        client_addr: Option<&str>,
-        rid: Option<&str>,
-        token: Option<&str>,
+        caller: Caller<'_>,
         method: Method,
         segments: &[&str],
         query: Option<&Q>,
         body: Option<&B>,
     ) -> Result<Option<T>, ClientError> {
         let mut req = self.http.request(method, self.url(segments));
-        if let Some(id) = rid {
+        if let Some(id) = caller.rid {
             req = req.header("x-request-id", id);
         }
-        if let Some(addr) = client_addr {
+        if let Some(addr) = caller.client_addr {
             req = req.header("x-forwarded-for", addr);
         }
-        if let Some(token) = token {
+        if let Some(token) = caller.token {
             req = req.header("authorization", format!("Token {token}"));
         }
         if let Some(q) = query {
@@ -204,52 +183,59 @@ impl JsonClient {
     /// Sends a request whose success has a body.
     pub async fn call<T: DeserializeOwned>(
         &self,
-        rid: Option<&str>,
-        token: Option<&str>,
+        caller: Caller<'_>,
         method: Method,
         segments: &[&str],
         query: Option<&impl Serialize>,
         body: Option<&impl Serialize>,
     ) -> Result<T, ClientError> {
-        self.send(rid, token, method, segments, query, body)
+        self.send(caller, method, segments, query, body)
             .await?
             .ok_or_else(|| ClientError::Protocol("204 where a body was expected".into()))
-    }
-
-    /// [`call`](Self::call) on behalf of the end user at `client_addr` (`X-Forwarded-For`).
-    pub async fn call_for<T: DeserializeOwned>(
-        &self,
-        client_addr: Option<&str>,
-        rid: Option<&str>,
-        method: Method,
-        segments: &[&str],
-        body: Option<&impl Serialize>,
-    ) -> Result<T, ClientError> {
-        self.send_for(
-            client_addr,
-            rid,
-            None,
-            method,
-            segments,
-            NO_QUERY_PARAMS,
-            body,
-        )
-        .await?
-        .ok_or_else(|| ClientError::Protocol("204 where a body was expected".into()))
     }
 
     /// Sends a request whose success is 204 (or a body to ignore).
     pub async fn call_empty(
         &self,
-        rid: Option<&str>,
-        token: Option<&str>,
+        caller: Caller<'_>,
         method: Method,
         segments: &[&str],
         query: Option<&impl Serialize>,
     ) -> Result<(), ClientError> {
-        self.send::<(), _, serde::de::IgnoredAny>(rid, token, method, segments, query, None)
+        self.send::<(), _, serde::de::IgnoredAny>(caller, method, segments, query, None)
             .await
             .map(drop)
+    }
+}
+
+/// On whose behalf a call is made, passed on as headers: the request id of the page view
+/// or API request (`x-request-id`), the signed-in user's token (`Authorization`) and the
+/// end user's address (`X-Forwarded-For`, for the callee's per-address limits).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Caller<'a> {
+    /// The `x-request-id` to forward.
+    pub rid: Option<&'a str>,
+    /// The session's token.
+    pub token: Option<&'a str>,
+    /// The end user's address.
+    pub client_addr: Option<&'a str>,
+}
+
+impl<'a> Caller<'a> {
+    /// A caller known by its request id only (tier-to-tier calls with no user behind them).
+    pub fn request(rid: Option<&'a str>) -> Self {
+        Self {
+            rid,
+            ..Self::default()
+        }
+    }
+
+    /// The same caller without its token (calls that must not act as the user: sign-in, sign-up).
+    pub fn anonymous(self) -> Self {
+        Self {
+            token: None,
+            ..self
+        }
     }
 }
 
@@ -257,6 +243,3 @@ impl JsonClient {
 pub const NO_QUERY: Option<&()> = None;
 /// No body.
 pub const NO_BODY: Option<&()> = None;
-
-/// No query string.
-const NO_QUERY_PARAMS: Option<&()> = None;

@@ -11,19 +11,7 @@ use conduit_wire::pages::{
 };
 use reqwest::Method;
 
-use crate::core::{ClientConfig, ClientError, JsonClient, NO_BODY, NO_QUERY};
-
-/// Who is calling: the request id to forward and the signed-in user's token, if any.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Caller<'a> {
-    /// The `x-request-id` of the page view.
-    pub rid: Option<&'a str>,
-    /// The session's token.
-    pub token: Option<&'a str>,
-    /// The visitor's address, passed on as `X-Forwarded-For` where experience limits by
-    /// address (sign-in).
-    pub client_addr: Option<&'a str>,
-}
+use crate::core::{Caller, ClientConfig, ClientError, JsonClient, NO_BODY, NO_QUERY};
 
 /// The experience client; cheap to clone.
 #[derive(Debug, Clone)]
@@ -38,14 +26,7 @@ impl ExperienceClient {
     /// `GET /pages/home`.
     pub async fn home(&self, c: Caller<'_>, q: &PageQuery) -> Result<HomePage, ClientError> {
         self.0
-            .call(
-                c.rid,
-                c.token,
-                Method::GET,
-                &["pages", "home"],
-                Some(q),
-                NO_BODY,
-            )
+            .call(c, Method::GET, &["pages", "home"], Some(q), NO_BODY)
             .await
     }
 
@@ -56,9 +37,7 @@ impl ExperienceClient {
         slug: &str,
     ) -> Result<ArticleView, ClientError> {
         let path = ["pages", "article", slug];
-        self.0
-            .call(c.rid, c.token, Method::GET, &path, NO_QUERY, NO_BODY)
-            .await
+        self.0.call(c, Method::GET, &path, NO_QUERY, NO_BODY).await
     }
 
     /// `GET /pages/profile/{username}`.
@@ -69,9 +48,7 @@ impl ExperienceClient {
         q: &PageQuery,
     ) -> Result<ProfileView, ClientError> {
         let path = ["pages", "profile", username];
-        self.0
-            .call(c.rid, c.token, Method::GET, &path, Some(q), NO_BODY)
-            .await
+        self.0.call(c, Method::GET, &path, Some(q), NO_BODY).await
     }
 
     /// `GET /pages/editor[/{slug}]`.
@@ -82,17 +59,13 @@ impl ExperienceClient {
     ) -> Result<EditorView, ClientError> {
         let mut path = vec!["pages", "editor"];
         path.extend(slug);
-        self.0
-            .call(c.rid, c.token, Method::GET, &path, NO_QUERY, NO_BODY)
-            .await
+        self.0.call(c, Method::GET, &path, NO_QUERY, NO_BODY).await
     }
 
     /// `GET /pages/settings`.
     pub async fn settings_page(&self, c: Caller<'_>) -> Result<SettingsView, ClientError> {
         let path = ["pages", "settings"];
-        self.0
-            .call(c.rid, c.token, Method::GET, &path, NO_QUERY, NO_BODY)
-            .await
+        self.0.call(c, Method::GET, &path, NO_QUERY, NO_BODY).await
     }
 
     /// `POST /api/users/login`.
@@ -101,7 +74,7 @@ impl ExperienceClient {
         let path = ["api", "users", "login"];
         let res: UserEnvelope<User> = self
             .0
-            .call_for(c.client_addr, c.rid, Method::POST, &path, Some(&body))
+            .call(c.anonymous(), Method::POST, &path, NO_QUERY, Some(&body))
             .await?;
         Ok(res.user)
     }
@@ -112,7 +85,7 @@ impl ExperienceClient {
         let path = ["api", "users"];
         let res: UserEnvelope<User> = self
             .0
-            .call(c.rid, None, Method::POST, &path, NO_QUERY, Some(&body))
+            .call(c.anonymous(), Method::POST, &path, NO_QUERY, Some(&body))
             .await?;
         Ok(res.user)
     }
@@ -127,7 +100,7 @@ impl ExperienceClient {
         let path = ["api", "user"];
         let res: UserEnvelope<User> = self
             .0
-            .call(c.rid, c.token, Method::PUT, &path, NO_QUERY, Some(&body))
+            .call(c, Method::PUT, &path, NO_QUERY, Some(&body))
             .await?;
         Ok(res.user)
     }
@@ -142,7 +115,7 @@ impl ExperienceClient {
         let path = ["api", "articles"];
         let res: ArticleEnvelope<Article> = self
             .0
-            .call(c.rid, c.token, Method::POST, &path, NO_QUERY, Some(&body))
+            .call(c, Method::POST, &path, NO_QUERY, Some(&body))
             .await?;
         Ok(res.article)
     }
@@ -158,7 +131,7 @@ impl ExperienceClient {
         let path = ["api", "articles", slug];
         let res: ArticleEnvelope<Article> = self
             .0
-            .call(c.rid, c.token, Method::PUT, &path, NO_QUERY, Some(&body))
+            .call(c, Method::PUT, &path, NO_QUERY, Some(&body))
             .await?;
         Ok(res.article)
     }
@@ -166,9 +139,7 @@ impl ExperienceClient {
     /// `DELETE /api/articles/{slug}`.
     pub async fn delete_article(&self, c: Caller<'_>, slug: &str) -> Result<(), ClientError> {
         let path = ["api", "articles", slug];
-        self.0
-            .call_empty(c.rid, c.token, Method::DELETE, &path, NO_QUERY)
-            .await
+        self.0.call_empty(c, Method::DELETE, &path, NO_QUERY).await
     }
 
     /// `POST /api/articles/{slug}/comments`.
@@ -184,7 +155,7 @@ impl ExperienceClient {
         let path = ["api", "articles", slug, "comments"];
         let res: CommentEnvelope<Comment> = self
             .0
-            .call(c.rid, c.token, Method::POST, &path, NO_QUERY, Some(&body))
+            .call(c, Method::POST, &path, NO_QUERY, Some(&body))
             .await?;
         Ok(res.comment)
     }
@@ -197,9 +168,7 @@ impl ExperienceClient {
         id: &str,
     ) -> Result<(), ClientError> {
         let path = ["api", "articles", slug, "comments", id];
-        self.0
-            .call_empty(c.rid, c.token, Method::DELETE, &path, NO_QUERY)
-            .await
+        self.0.call_empty(c, Method::DELETE, &path, NO_QUERY).await
     }
 
     /// `POST` (favorite) or `DELETE` (unfavorite) `/api/articles/{slug}/favorite`.
@@ -211,9 +180,7 @@ impl ExperienceClient {
     ) -> Result<(), ClientError> {
         let method = if on { Method::POST } else { Method::DELETE };
         let path = ["api", "articles", slug, "favorite"];
-        self.0
-            .call_empty(c.rid, c.token, method, &path, NO_QUERY)
-            .await
+        self.0.call_empty(c, method, &path, NO_QUERY).await
     }
 
     /// `POST` (follow) or `DELETE` (unfollow) `/api/profiles/{username}/follow`.
@@ -225,9 +192,7 @@ impl ExperienceClient {
     ) -> Result<(), ClientError> {
         let method = if on { Method::POST } else { Method::DELETE };
         let path = ["api", "profiles", username, "follow"];
-        self.0
-            .call_empty(c.rid, c.token, method, &path, NO_QUERY)
-            .await
+        self.0.call_empty(c, method, &path, NO_QUERY).await
     }
 
     /// `GET /health`: the experience tier answers. Callers' readiness checks use this, not
@@ -235,7 +200,7 @@ impl ExperienceClient {
     /// would fail its callers' checks through the pool.
     pub async fn health(&self, rid: Option<&str>) -> Result<(), ClientError> {
         self.0
-            .call_empty(rid, None, Method::GET, &["health"], NO_QUERY)
+            .call_empty(Caller::request(rid), Method::GET, &["health"], NO_QUERY)
             .await
     }
 }

@@ -6,6 +6,6 @@ pub mod core;
 pub mod experience;
 pub mod models;
 
-pub use core::{ClientConfig, ClientError};
-pub use experience::{Caller, ExperienceClient};
+pub use core::{Caller, ClientConfig, ClientError};
+pub use experience::ExperienceClient;
 pub use models::ModelsClient;

@@ -8,7 +8,7 @@ use conduit_wire::models::{
 };
 use reqwest::Method;
 
-use crate::core::{ClientConfig, ClientError, JsonClient, NO_BODY, NO_QUERY};
+use crate::core::{Caller, ClientConfig, ClientError, JsonClient, NO_BODY, NO_QUERY};
 
 /// The models API client; cheap to clone (the connection pool is shared).
 #[derive(Debug, Clone)]
@@ -23,7 +23,13 @@ impl ModelsClient {
     /// `POST /users`.
     pub async fn create_user(&self, rid: Option<&str>, new: &NewUser) -> Result<User, ClientError> {
         self.0
-            .call(rid, None, Method::POST, &["users"], NO_QUERY, Some(new))
+            .call(
+                Caller::request(rid),
+                Method::POST,
+                &["users"],
+                NO_QUERY,
+                Some(new),
+            )
             .await
     }
 
@@ -31,7 +37,13 @@ impl ModelsClient {
     pub async fn get_user(&self, rid: Option<&str>, id: i64) -> Result<User, ClientError> {
         let id = id.to_string();
         self.0
-            .call(rid, None, Method::GET, &["users", &id], NO_QUERY, NO_BODY)
+            .call(
+                Caller::request(rid),
+                Method::GET,
+                &["users", &id],
+                NO_QUERY,
+                NO_BODY,
+            )
             .await
     }
 
@@ -43,7 +55,7 @@ impl ModelsClient {
     ) -> Result<User, ClientError> {
         let path = ["users", "by-username", username];
         self.0
-            .call(rid, None, Method::GET, &path, NO_QUERY, NO_BODY)
+            .call(Caller::request(rid), Method::GET, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -55,7 +67,7 @@ impl ModelsClient {
     ) -> Result<User, ClientError> {
         let path = ["users", "by-email", email];
         self.0
-            .call(rid, None, Method::GET, &path, NO_QUERY, NO_BODY)
+            .call(Caller::request(rid), Method::GET, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -69,8 +81,7 @@ impl ModelsClient {
         let id = id.to_string();
         self.0
             .call(
-                rid,
-                None,
+                Caller::request(rid),
                 Method::PATCH,
                 &["users", &id],
                 NO_QUERY,
@@ -90,8 +101,7 @@ impl ModelsClient {
         };
         self.0
             .call(
-                rid,
-                None,
+                Caller::request(rid),
                 Method::POST,
                 &["credentials"],
                 NO_QUERY,
@@ -110,8 +120,7 @@ impl ModelsClient {
         let q = ViewerQuery { viewer };
         self.0
             .call(
-                rid,
-                None,
+                Caller::request(rid),
                 Method::GET,
                 &["profiles", username],
                 Some(&q),
@@ -130,7 +139,7 @@ impl ModelsClient {
         let f = follower.to_string();
         let path = ["profiles", username, "followers", &f];
         self.0
-            .call(rid, None, Method::PUT, &path, NO_QUERY, NO_BODY)
+            .call(Caller::request(rid), Method::PUT, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -144,7 +153,13 @@ impl ModelsClient {
         let f = follower.to_string();
         let path = ["profiles", username, "followers", &f];
         self.0
-            .call(rid, None, Method::DELETE, &path, NO_QUERY, NO_BODY)
+            .call(
+                Caller::request(rid),
+                Method::DELETE,
+                &path,
+                NO_QUERY,
+                NO_BODY,
+            )
             .await
     }
 
@@ -155,7 +170,13 @@ impl ModelsClient {
         query: &ArticleQuery,
     ) -> Result<ArticleList, ClientError> {
         self.0
-            .call(rid, None, Method::GET, &["articles"], Some(query), NO_BODY)
+            .call(
+                Caller::request(rid),
+                Method::GET,
+                &["articles"],
+                Some(query),
+                NO_BODY,
+            )
             .await
     }
 
@@ -166,7 +187,13 @@ impl ModelsClient {
         new: &NewArticle,
     ) -> Result<Article, ClientError> {
         self.0
-            .call(rid, None, Method::POST, &["articles"], NO_QUERY, Some(new))
+            .call(
+                Caller::request(rid),
+                Method::POST,
+                &["articles"],
+                NO_QUERY,
+                Some(new),
+            )
             .await
     }
 
@@ -180,8 +207,7 @@ impl ModelsClient {
         let q = ViewerQuery { viewer };
         self.0
             .call(
-                rid,
-                None,
+                Caller::request(rid),
                 Method::GET,
                 &["articles", slug],
                 Some(&q),
@@ -199,8 +225,7 @@ impl ModelsClient {
     ) -> Result<Article, ClientError> {
         self.0
             .call(
-                rid,
-                None,
+                Caller::request(rid),
                 Method::PATCH,
                 &["articles", slug],
                 NO_QUERY,
@@ -218,7 +243,12 @@ impl ModelsClient {
     ) -> Result<(), ClientError> {
         let q = [("author_id", author_id)];
         self.0
-            .call_empty(rid, None, Method::DELETE, &["articles", slug], Some(&q))
+            .call_empty(
+                Caller::request(rid),
+                Method::DELETE,
+                &["articles", slug],
+                Some(&q),
+            )
             .await
     }
 
@@ -232,7 +262,7 @@ impl ModelsClient {
         let u = user.to_string();
         let path = ["articles", slug, "favorites", &u];
         self.0
-            .call(rid, None, Method::PUT, &path, NO_QUERY, NO_BODY)
+            .call(Caller::request(rid), Method::PUT, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -246,7 +276,13 @@ impl ModelsClient {
         let u = user.to_string();
         let path = ["articles", slug, "favorites", &u];
         self.0
-            .call(rid, None, Method::DELETE, &path, NO_QUERY, NO_BODY)
+            .call(
+                Caller::request(rid),
+                Method::DELETE,
+                &path,
+                NO_QUERY,
+                NO_BODY,
+            )
             .await
     }
 
@@ -260,7 +296,7 @@ impl ModelsClient {
         let q = ViewerQuery { viewer };
         let path = ["articles", slug, "comments"];
         self.0
-            .call(rid, None, Method::GET, &path, Some(&q), NO_BODY)
+            .call(Caller::request(rid), Method::GET, &path, Some(&q), NO_BODY)
             .await
     }
 
@@ -273,7 +309,13 @@ impl ModelsClient {
     ) -> Result<Comment, ClientError> {
         let path = ["articles", slug, "comments"];
         self.0
-            .call(rid, None, Method::POST, &path, NO_QUERY, Some(new))
+            .call(
+                Caller::request(rid),
+                Method::POST,
+                &path,
+                NO_QUERY,
+                Some(new),
+            )
             .await
     }
 
@@ -289,14 +331,20 @@ impl ModelsClient {
         let q = [("author_id", author_id)];
         let path = ["articles", slug, "comments", &id];
         self.0
-            .call_empty(rid, None, Method::DELETE, &path, Some(&q))
+            .call_empty(Caller::request(rid), Method::DELETE, &path, Some(&q))
             .await
     }
 
     /// `GET /tags`.
     pub async fn tags(&self, rid: Option<&str>) -> Result<TagList, ClientError> {
         self.0
-            .call(rid, None, Method::GET, &["tags"], NO_QUERY, NO_BODY)
+            .call(
+                Caller::request(rid),
+                Method::GET,
+                &["tags"],
+                NO_QUERY,
+                NO_BODY,
+            )
             .await
     }
 
@@ -306,7 +354,13 @@ impl ModelsClient {
     /// [`ExperienceClient::health`]: crate::ExperienceClient::health
     pub async fn health(&self, rid: Option<&str>) -> Result<(), ClientError> {
         self.0
-            .send::<(), (), serde::de::IgnoredAny>(rid, None, Method::GET, &["health"], None, None)
+            .send::<(), (), serde::de::IgnoredAny>(
+                Caller::request(rid),
+                Method::GET,
+                &["health"],
+                None,
+                None,
+            )
             .await
             .map(drop)
     }

@@ -328,8 +328,18 @@ impl PageCache {
         )
     }
 
+    /// What `/metrics` shows of this cache, as a collector for the service's metrics
+    /// registry (`Metrics::add_collector`).
+    pub fn metrics_collector(
+        &self,
+        service: &'static str,
+    ) -> impl Fn(&mut String) + Send + Sync + 'static {
+        let cache = self.clone();
+        move |out| cache.write_metrics(service, out)
+    }
+
     /// Appends the Prometheus lines of this cache, labelled with `service`.
-    pub fn write_metrics(&self, service: &str, out: &mut String) {
+    fn write_metrics(&self, service: &str, out: &mut String) {
         let (hits, misses, bypasses, errors) = self.counts();
         let s = &self.shared;
         out.push_str("# HELP page_cache_requests_total Page requests by cache outcome.\n");

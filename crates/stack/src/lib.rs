@@ -29,7 +29,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::procs::{alive, is_root, signal, user_exists, wait_gone, wait_ready};
+use crate::procs::{
+    alive, is_root, sh_quote, signal, spawn_sh, user_exists, wait_gone, wait_ready,
+};
 
 /// The three tiers, in start order.
 pub const TIERS: [&str; 3] = ["models", "experience", "web"];
@@ -440,23 +442,14 @@ impl Stack {
              kill -TERM {tiers} 2>/dev/null; sleep {drain}\n\
              kill -TERM {infra} 2>/dev/null; kill -INT {pg} 2>/dev/null; sleep 2\n\
              kill -KILL {tiers} {infra} {pg} 2>/dev/null\n\
-             rm -rf '{dir}/pg' '{dir}/state.json' '{dir}/haproxy.cfg'\n",
+             cd {dir} && rm -rf pg state.json haproxy.cfg\n",
             tiers = pids(&TIERS),
             infra = pids(&["haproxy", "memcached"]),
             pg = pids(&["postgres"]),
             drain = DRAIN.as_secs() + 2,
-            dir = self.dir.display(),
+            dir = sh_quote(&self.dir.to_string_lossy()),
         );
-        Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .map(drop)
-            .map_err(|e| format!("cannot start the watchdog: {e}"))
+        spawn_sh(&script, true).map_err(|e| format!("the watchdog: {e}"))
     }
 
     /// Sets (or with `None` removes) environment variable `key` of process `name` for its

@@ -2,6 +2,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -180,4 +181,29 @@ pub fn on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
+}
+
+/// Quotes a word for `sh`.
+pub fn sh_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// Starts `script` under `sh -c`, away from our stdin/stdout/stderr: the watchdogs that stop
+/// what we started once we are gone. With `own_group`, in a process group of its own, so a
+/// Ctrl-C to ours does not stop it before it has stopped the servers.
+pub fn spawn_sh(script: &str, own_group: bool) -> Result<(), String> {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if own_group {
+        command.process_group(0);
+    }
+    command
+        .spawn()
+        .map(drop)
+        .map_err(|e| format!("cannot start sh: {e}"))
 }

@@ -2,14 +2,8 @@
 //! (the plain process helpers are `conduit-stack`'s).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-pub use conduit_stack::procs::{free_port, is_root, signal, user_exists};
-
-/// Quotes a word for `sh`.
-pub fn sh_quote(word: &str) -> String {
-    format!("'{}'", word.replace('\'', r"'\''"))
-}
+pub use conduit_stack::procs::{free_port, is_root, sh_quote, signal, user_exists};
 
 /// Starts `command` (a shell command line) under a watchdog shell that stops it with
 /// `stop_signal` and removes `cleanup_dir` as soon as this test process (or the command) is
@@ -28,14 +22,7 @@ pub fn spawn_guarded(command: &str, stop_signal: &str, cleanup_dir: &Path) -> Re
         parent = std::process::id(),
         pid = sh_quote(&pid_file.to_string_lossy()),
     );
-    Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start sh: {e}"))?;
+    conduit_stack::procs::spawn_sh(&script, false)?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         if let Some(pid) = std::fs::read_to_string(&pid_file)
