@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
@@ -55,10 +56,10 @@ impl FromRequest for RequestId {
 
 /// Middleware (use with `actix_web::middleware::from_fn`): sets the request id, runs the
 /// request inside a span that carries it, echoes it in the response, writes one access-log
-/// line, records the request in the app's [`Metrics`] (when the app has them), and labels
-/// JSON bodies `application/json; charset=utf-8`.
+/// line, records the request in the app's [`Metrics`] (when the app has them), labels
+/// JSON bodies `application/json; charset=utf-8`, and answers HEAD as GET without the body.
 pub async fn request_context(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = req
@@ -69,6 +70,12 @@ pub async fn request_context(
     req.extensions_mut().insert(id.clone());
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
+    // HEAD is a GET without the body (RFC 9110 9.3.2), so it is routed as one; the HTTP/1
+    // encoder remembers the request was HEAD and sends the headers only, with the GET's
+    // Content-Length. Monitors and `curl -I` get what a browser would.
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
     let path = req.path().to_owned();
     let span = tracing::info_span!("request", request_id = %id.0);
     let started = Instant::now();

@@ -210,3 +210,50 @@ async fn experience_down_gives_a_503_page_in_the_layout() {
     assert_eq!(site.get("/health").await.status, 200);
     assert_eq!(site.get("/ready").await.status, 503);
 }
+
+/// The raw HTTP/1.1 answer to `HEAD path` at `addr` (`http://host:port`).
+async fn head(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let host = addr.trim_start_matches("http://").to_owned();
+    let request = format!("HEAD {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&host).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).unwrap();
+        String::from_utf8(answer).unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn head_requests_get_the_headers_of_a_get_and_no_body() {
+    let site = Site::spawn();
+    for (base, path) in [
+        (&site.address, "/"),
+        (&site.address, "/article/why-your-pagination-query-is-slow"),
+        (&site.experience_url, "/api/articles?limit=2"),
+    ] {
+        let answer = head(base, path).await;
+        let (headers, body) = answer.split_once("\r\n\r\n").unwrap();
+        assert!(
+            headers.starts_with("HTTP/1.1 200 OK\r\n"),
+            "{path}: {headers}"
+        );
+        assert_eq!(body, "", "{path}: a HEAD answer has no body");
+        let get = site.http.get(format!("{base}{path}")).send().await.unwrap();
+        let length = get.headers()["content-length"].to_str().unwrap().to_owned();
+        assert!(
+            headers
+                .to_ascii_lowercase()
+                .contains(&format!("\r\ncontent-length: {length}\r\n")),
+            "{path}: the GET's length {length} in {headers}"
+        );
+    }
+    let answer = head(&site.address, "/no-such-page").await;
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+}
