@@ -7,6 +7,8 @@ use conduit_wire::models::{
     ViewerQuery,
 };
 use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::core::{Caller, ClientConfig, ClientError, JsonClient, NO_BODY, NO_QUERY};
 
@@ -20,30 +22,43 @@ impl ModelsClient {
         JsonClient::new(config).map(Self)
     }
 
+    /// A call on behalf of request `rid` (models knows no users' tokens).
+    async fn call<T: DeserializeOwned>(
+        &self,
+        rid: Option<&str>,
+        method: Method,
+        path: &[&str],
+        query: Option<&impl Serialize>,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, ClientError> {
+        self.0
+            .call(Caller::request(rid), method, path, query, body)
+            .await
+    }
+
+    /// A call whose success has no body to read.
+    async fn call_empty(
+        &self,
+        rid: Option<&str>,
+        method: Method,
+        path: &[&str],
+        query: Option<&impl Serialize>,
+    ) -> Result<(), ClientError> {
+        self.0
+            .call_empty(Caller::request(rid), method, path, query)
+            .await
+    }
+
     /// `POST /users`.
     pub async fn create_user(&self, rid: Option<&str>, new: &NewUser) -> Result<User, ClientError> {
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::POST,
-                &["users"],
-                NO_QUERY,
-                Some(new),
-            )
+        self.call(rid, Method::POST, &["users"], NO_QUERY, Some(new))
             .await
     }
 
     /// `GET /users/{id}`.
     pub async fn get_user(&self, rid: Option<&str>, id: i64) -> Result<User, ClientError> {
         let id = id.to_string();
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::GET,
-                &["users", &id],
-                NO_QUERY,
-                NO_BODY,
-            )
+        self.call(rid, Method::GET, &["users", &id], NO_QUERY, NO_BODY)
             .await
     }
 
@@ -54,9 +69,7 @@ impl ModelsClient {
         username: &str,
     ) -> Result<User, ClientError> {
         let path = ["users", "by-username", username];
-        self.0
-            .call(Caller::request(rid), Method::GET, &path, NO_QUERY, NO_BODY)
-            .await
+        self.call(rid, Method::GET, &path, NO_QUERY, NO_BODY).await
     }
 
     /// `GET /users/by-email/{email}`.
@@ -66,9 +79,7 @@ impl ModelsClient {
         email: &str,
     ) -> Result<User, ClientError> {
         let path = ["users", "by-email", email];
-        self.0
-            .call(Caller::request(rid), Method::GET, &path, NO_QUERY, NO_BODY)
-            .await
+        self.call(rid, Method::GET, &path, NO_QUERY, NO_BODY).await
     }
 
     /// `PATCH /users/{id}`.
@@ -79,14 +90,7 @@ impl ModelsClient {
         patch: &UserPatch,
     ) -> Result<User, ClientError> {
         let id = id.to_string();
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::PATCH,
-                &["users", &id],
-                NO_QUERY,
-                Some(patch),
-            )
+        self.call(rid, Method::PATCH, &["users", &id], NO_QUERY, Some(patch))
             .await
     }
 
@@ -99,14 +103,7 @@ impl ModelsClient {
         let body = CredentialsQuery {
             email: email.to_owned(),
         };
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::POST,
-                &["credentials"],
-                NO_QUERY,
-                Some(&body),
-            )
+        self.call(rid, Method::POST, &["credentials"], NO_QUERY, Some(&body))
             .await
     }
 
@@ -118,14 +115,7 @@ impl ModelsClient {
         viewer: Option<i64>,
     ) -> Result<Profile, ClientError> {
         let q = ViewerQuery { viewer };
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::GET,
-                &["profiles", username],
-                Some(&q),
-                NO_BODY,
-            )
+        self.call(rid, Method::GET, &["profiles", username], Some(&q), NO_BODY)
             .await
     }
 
@@ -138,9 +128,7 @@ impl ModelsClient {
     ) -> Result<Profile, ClientError> {
         let f = follower.to_string();
         let path = ["profiles", username, "followers", &f];
-        self.0
-            .call(Caller::request(rid), Method::PUT, &path, NO_QUERY, NO_BODY)
-            .await
+        self.call(rid, Method::PUT, &path, NO_QUERY, NO_BODY).await
     }
 
     /// `DELETE /profiles/{username}/followers/{follower}`.
@@ -152,14 +140,7 @@ impl ModelsClient {
     ) -> Result<Profile, ClientError> {
         let f = follower.to_string();
         let path = ["profiles", username, "followers", &f];
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::DELETE,
-                &path,
-                NO_QUERY,
-                NO_BODY,
-            )
+        self.call(rid, Method::DELETE, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -169,14 +150,7 @@ impl ModelsClient {
         rid: Option<&str>,
         query: &ArticleQuery,
     ) -> Result<ArticleList, ClientError> {
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::GET,
-                &["articles"],
-                Some(query),
-                NO_BODY,
-            )
+        self.call(rid, Method::GET, &["articles"], Some(query), NO_BODY)
             .await
     }
 
@@ -186,14 +160,7 @@ impl ModelsClient {
         rid: Option<&str>,
         new: &NewArticle,
     ) -> Result<Article, ClientError> {
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::POST,
-                &["articles"],
-                NO_QUERY,
-                Some(new),
-            )
+        self.call(rid, Method::POST, &["articles"], NO_QUERY, Some(new))
             .await
     }
 
@@ -205,14 +172,7 @@ impl ModelsClient {
         viewer: Option<i64>,
     ) -> Result<Article, ClientError> {
         let q = ViewerQuery { viewer };
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::GET,
-                &["articles", slug],
-                Some(&q),
-                NO_BODY,
-            )
+        self.call(rid, Method::GET, &["articles", slug], Some(&q), NO_BODY)
             .await
     }
 
@@ -223,15 +183,14 @@ impl ModelsClient {
         slug: &str,
         patch: &ArticlePatch,
     ) -> Result<Article, ClientError> {
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::PATCH,
-                &["articles", slug],
-                NO_QUERY,
-                Some(patch),
-            )
-            .await
+        self.call(
+            rid,
+            Method::PATCH,
+            &["articles", slug],
+            NO_QUERY,
+            Some(patch),
+        )
+        .await
     }
 
     /// `DELETE /articles/{slug}?author_id=` (403 unless `author_id` is the author).
@@ -242,13 +201,7 @@ impl ModelsClient {
         author_id: i64,
     ) -> Result<(), ClientError> {
         let q = [("author_id", author_id)];
-        self.0
-            .call_empty(
-                Caller::request(rid),
-                Method::DELETE,
-                &["articles", slug],
-                Some(&q),
-            )
+        self.call_empty(rid, Method::DELETE, &["articles", slug], Some(&q))
             .await
     }
 
@@ -261,9 +214,7 @@ impl ModelsClient {
     ) -> Result<Article, ClientError> {
         let u = user.to_string();
         let path = ["articles", slug, "favorites", &u];
-        self.0
-            .call(Caller::request(rid), Method::PUT, &path, NO_QUERY, NO_BODY)
-            .await
+        self.call(rid, Method::PUT, &path, NO_QUERY, NO_BODY).await
     }
 
     /// `DELETE /articles/{slug}/favorites/{user}`.
@@ -275,14 +226,7 @@ impl ModelsClient {
     ) -> Result<Article, ClientError> {
         let u = user.to_string();
         let path = ["articles", slug, "favorites", &u];
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::DELETE,
-                &path,
-                NO_QUERY,
-                NO_BODY,
-            )
+        self.call(rid, Method::DELETE, &path, NO_QUERY, NO_BODY)
             .await
     }
 
@@ -295,9 +239,7 @@ impl ModelsClient {
     ) -> Result<CommentList, ClientError> {
         let q = ViewerQuery { viewer };
         let path = ["articles", slug, "comments"];
-        self.0
-            .call(Caller::request(rid), Method::GET, &path, Some(&q), NO_BODY)
-            .await
+        self.call(rid, Method::GET, &path, Some(&q), NO_BODY).await
     }
 
     /// `POST /articles/{slug}/comments`.
@@ -308,14 +250,7 @@ impl ModelsClient {
         new: &NewComment,
     ) -> Result<Comment, ClientError> {
         let path = ["articles", slug, "comments"];
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::POST,
-                &path,
-                NO_QUERY,
-                Some(new),
-            )
+        self.call(rid, Method::POST, &path, NO_QUERY, Some(new))
             .await
     }
 
@@ -330,21 +265,12 @@ impl ModelsClient {
         let id = id.to_string();
         let q = [("author_id", author_id)];
         let path = ["articles", slug, "comments", &id];
-        self.0
-            .call_empty(Caller::request(rid), Method::DELETE, &path, Some(&q))
-            .await
+        self.call_empty(rid, Method::DELETE, &path, Some(&q)).await
     }
 
     /// `GET /tags`.
     pub async fn tags(&self, rid: Option<&str>) -> Result<TagList, ClientError> {
-        self.0
-            .call(
-                Caller::request(rid),
-                Method::GET,
-                &["tags"],
-                NO_QUERY,
-                NO_BODY,
-            )
+        self.call(rid, Method::GET, &["tags"], NO_QUERY, NO_BODY)
             .await
     }
 
@@ -353,14 +279,7 @@ impl ModelsClient {
     ///
     /// [`ExperienceClient::health`]: crate::ExperienceClient::health
     pub async fn health(&self, rid: Option<&str>) -> Result<(), ClientError> {
-        self.0
-            .send::<(), (), serde::de::IgnoredAny>(
-                Caller::request(rid),
-                Method::GET,
-                &["health"],
-                None,
-                None,
-            )
+        self.call_empty(rid, Method::GET, &["health"], NO_QUERY)
             .await
             .map(drop)
     }
