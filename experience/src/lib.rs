@@ -22,7 +22,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use conduit_clients::{ClientConfig, ModelsClient};
-use conduit_pagecache::PageCache;
+use conduit_pagecache::{CacheConfig, PageCache};
 use conduit_service::{Metrics, ReadyCheck, health_routes, json, request_context};
 use conduit_wire::ErrorBody;
 
@@ -38,8 +38,6 @@ pub struct AppState {
     pub models: ModelsClient,
     /// Token signing and checking.
     pub tokens: Tokens,
-    /// Failed-login limits.
-    pub limiter: LoginLimiter,
     trust_forwarded_for: bool,
 }
 
@@ -61,9 +59,16 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
     let state = web::Data::new(AppState {
         models: models.clone(),
         tokens,
-        limiter: LoginLimiter::new(settings.login_max_failures, settings.login_window),
         trust_forwarded_for: settings.trust_forwarded_for,
     });
+    let limiter = std::sync::Arc::new(LoginLimiter::new(
+        settings.login_max_failures,
+        settings.login_window,
+        match &settings.page_cache {
+            CacheConfig::Memcached(config) => Some(config.clone()),
+            _ => None,
+        },
+    ));
     let metrics = web::Data::new(Metrics::new("experience"));
     // Experience only bumps the generation; the TTL is the web tier's business.
     let cache = PageCache::new(&settings.page_cache, std::time::Duration::ZERO);
@@ -84,6 +89,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
             .app_data(state.clone())
             .app_data(metrics.clone())
             .app_data(web::Data::new(cache.for_worker()))
+            .app_data(web::Data::new(limiter.for_worker()))
             .wrap(from_fn(invalidate::bump_after_writes))
             .wrap(from_fn(request_context))
             .configure(json::extractor_config(body_limit))

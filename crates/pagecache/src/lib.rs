@@ -29,8 +29,7 @@ use bytes::Bytes;
 pub use config::MemcachedConfig;
 pub use key::PageKey;
 pub use local::LocalStore;
-
-use memcached::Memcached;
+pub use memcached::Memcached;
 
 /// The largest page stored; bigger ones are rendered every time.
 pub const MAX_PAGE_BYTES: usize = 512 * 1024;

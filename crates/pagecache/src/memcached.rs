@@ -7,6 +7,10 @@
 //!
 //! Stored format: the generation in decimal, `\n`, then the page. A lookup reads the
 //! generation key and the page key in one multi-get: a hit is one round trip.
+//!
+//! The same per-worker connection also keeps counters for other tiers' shared state (the
+//! experience tier's failed-login limits): [`Memcached::counters`], [`Memcached::count`],
+//! [`Memcached::ttl_left`], [`Memcached::forget`], each bounded like every other call.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -20,8 +24,9 @@ use crate::config::MemcachedConfig;
 /// The key of the content generation.
 pub(crate) const GENERATION_KEY: &str = "conduit:generation";
 
-/// One worker's connection to memcached.
-pub(crate) struct Memcached {
+/// One worker's connection to memcached (make one per worker thread: a connection belongs
+/// to the runtime it was opened on). Every call is bounded by the URL's timeouts.
+pub struct Memcached {
     config: MemcachedConfig,
     client: OnceCell<AsyncMemcache>,
 }
@@ -35,7 +40,8 @@ pub(crate) struct Found {
 type Result<T> = std::result::Result<T, String>;
 
 impl Memcached {
-    pub(crate) fn new(config: MemcachedConfig) -> Self {
+    /// A connection to `config`'s servers, opened on first use.
+    pub fn new(config: MemcachedConfig) -> Self {
         Self {
             config,
             client: OnceCell::new(),
@@ -132,6 +138,64 @@ impl Memcached {
                 return Ok(start);
             }
             Ok(next)
+        })
+        .await
+    }
+}
+
+impl Memcached {
+    /// The counters under `keys`, 0 for a missing one, in one round trip.
+    pub async fn counters(&self, keys: &[&str]) -> Result<Vec<u64>> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let found: HashMap<&str, Vec<u8>> = client
+                .get_many(keys.iter().copied())
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(keys
+                .iter()
+                .map(|k| found.get(k).and_then(|v| parse_number(v)).unwrap_or(0))
+                .collect())
+        })
+        .await
+    }
+
+    /// Adds one to the counter under `key`, made with `ttl` when missing (so the count runs
+    /// over a fixed window from its first event); the new value.
+    pub async fn count(&self, key: &str, ttl: Duration) -> Result<u64> {
+        self.bounded(async {
+            let secs = u32::try_from(ttl.as_secs().max(1)).unwrap_or(u32::MAX);
+            self.client()
+                .await?
+                .incr(key, 1, Ttl::secs(secs))
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// Time left before `key` expires (`None`: missing, or never expires).
+    pub async fn ttl_left(&self, key: &str) -> Result<Option<Duration>> {
+        self.bounded(async {
+            let info = self
+                .client()
+                .await?
+                .inspect(key)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(info.and_then(|i| i.ttl))
+        })
+        .await
+    }
+
+    /// Removes `key` (missing is fine).
+    pub async fn forget(&self, key: &str) -> Result<()> {
+        self.bounded(async {
+            self.client()
+                .await?
+                .delete(key)
+                .await
+                .map_err(|e| e.to_string())
         })
         .await
     }

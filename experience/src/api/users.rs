@@ -7,6 +7,7 @@ use conduit_wire::models;
 
 use crate::auth::{self, CurrentUser, MaybeUser};
 use crate::error::Error;
+use crate::limiter::LoginLimiter;
 use crate::validate::{self, Check};
 use crate::{AppState, convert};
 
@@ -14,6 +15,7 @@ type Result = std::result::Result<HttpResponse, Error>;
 
 pub async fn login(
     state: web::Data<AppState>,
+    limiter: web::Data<LoginLimiter>,
     rid: RequestId,
     req: HttpRequest,
     body: web::Json<UserEnvelope<Login>>,
@@ -25,9 +27,9 @@ pub async fn login(
     check.finish()?;
 
     let address = state.client_address(&req);
-    state
-        .limiter
+    limiter
         .check(&email, &address)
+        .await
         .map_err(Error::TooManyAttempts)?;
     let creds = match state.models.credentials(Some(rid.as_str()), &email).await {
         Ok(c) => Some(c),
@@ -36,10 +38,10 @@ pub async fn login(
     };
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
     if !auth::verify_password(password, hash).await? {
-        state.limiter.failed(&email, &address);
+        limiter.failed(&email, &address).await;
         return Err(Error::BadCredentials);
     }
-    state.limiter.succeeded(&email);
+    limiter.succeeded(&email).await;
     let user = creds.map(|c| c.user).ok_or(Error::BadCredentials)?;
     let token = state.tokens.issue(user.id)?;
     Ok(HttpResponse::Ok().json(UserEnvelope {

@@ -139,3 +139,48 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
         app.login_demo("chen").await;
     }
 }
+
+/// Behind a load balancer each instance sees a share of a guesser's attempts: with memcached
+/// the failed-login limit counts them all, whichever instance they reach.
+#[actix_web::test]
+async fn failed_logins_on_two_instances_count_toward_one_limit_through_memcached() {
+    use conduit_testkit::databases::{self, Backend};
+    use conduit_testkit::memcached::Memcached;
+
+    let Some(server) = conduit_testkit::require("memcached", Memcached::start()) else {
+        return;
+    };
+    let (url, _guard) = databases::fresh(Backend::Sqlite).unwrap();
+    let models = crate::helpers::start_models(&url);
+    let mut settings = crate::helpers::settings(&models);
+    settings.page_cache = conduit_pagecache::CacheConfig::Memcached(
+        conduit_pagecache::MemcachedConfig::parse(&server.url()).unwrap(),
+    );
+    let instances = [
+        crate::helpers::start_experience(&settings),
+        crate::helpers::start_experience(&settings),
+    ];
+    let http = reqwest::Client::new();
+    let body = json!({"user": {"email": "brook@conduit.example", "password": "wrong-password"}});
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let res = http
+            .post(format!("{}/api/users/login", instances[i % 2]))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    // Three failures on each instance: alone, neither would have reached the limit of 5.
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+    for address in &instances {
+        let res = http
+            .post(format!("{address}/api/users/login"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 429, "{address}");
+    }
+}
