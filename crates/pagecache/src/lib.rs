@@ -217,9 +217,9 @@ impl PageCache {
         }
     }
 
-    /// Stores a rendered page at the generation its lookup returned. Pages over
-    /// [`MAX_PAGE_BYTES`] are not stored (memcached refuses items over 1 MiB, and a refusal
-    /// is not an outage).
+    /// Stores a page (the bytes as they are to be served; web stores them gzip'd) at the
+    /// generation its lookup returned. Values over [`MAX_PAGE_BYTES`] are not stored
+    /// (memcached refuses items over 1 MiB, and a refusal is not an outage).
     pub async fn store(&self, key: &PageKey, generation: u64, page: Bytes) {
         if page.len() > MAX_PAGE_BYTES {
             return;

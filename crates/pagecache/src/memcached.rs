@@ -5,7 +5,7 @@
 //! (`PageCache::for_worker`). The client is made on first use, so a cache that is down (or
 //! a name that does not resolve yet) at start-up is only a miss, and retried later.
 //!
-//! Stored format: the generation in decimal, `\n`, then the page. A lookup reads the
+//! Stored format: the generation in decimal, `\n`, then the page's bytes (gzip'd by web). A lookup reads the
 //! generation key and the page key in one multi-get: a hit is one round trip.
 //!
 //! The same per-worker connection also keeps counters for other tiers' shared state (the
