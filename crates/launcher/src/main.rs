@@ -14,9 +14,18 @@ use std::time::Duration;
 use conduit_pagecache::CacheConfig;
 use models::db::Manager;
 
+/// The three addresses, each overridable by the variable of the same name.
 const MODELS_BIND: &str = "127.0.0.1:8001";
 const EXPERIENCE_BIND: &str = "127.0.0.1:8002";
 const WEB_BIND: &str = "127.0.0.1:8000";
+
+/// `name`'s value from the environment, else `default`.
+fn address(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
 const DATABASE_URL: &str = "sqlite://.data/conduit.sqlite3";
 
 fn prepare_database(url: &str) -> Result<(), String> {
@@ -51,18 +60,23 @@ async fn launch() -> Result<(), String> {
         _ => CacheConfig::in_process(),
     };
 
+    let (models_bind, experience_bind, web_bind) = (
+        address("MODELS_BIND", MODELS_BIND),
+        address("EXPERIENCE_BIND", EXPERIENCE_BIND),
+        address("WEB_BIND", WEB_BIND),
+    );
     let models_settings = models::Settings::for_database(&url);
-    let models = models::run(bind(MODELS_BIND)?, &models_settings).map_err(|e| e.to_string())?;
-    let mut experience_settings = experience::Settings::dev(&format!("http://{MODELS_BIND}"));
+    let models = models::run(bind(&models_bind)?, &models_settings).map_err(|e| e.to_string())?;
+    let mut experience_settings = experience::Settings::dev(&format!("http://{models_bind}"));
     experience_settings.page_cache = page_cache.clone();
-    let experience =
-        experience::run(bind(EXPERIENCE_BIND)?, &experience_settings).map_err(|e| e.to_string())?;
-    let mut web_settings = web::Settings::for_experience(&format!("http://{EXPERIENCE_BIND}"));
+    let experience = experience::run(bind(&experience_bind)?, &experience_settings)
+        .map_err(|e| e.to_string())?;
+    let mut web_settings = web::Settings::for_experience(&format!("http://{experience_bind}"));
     web_settings.page_cache = page_cache;
-    let web = web::run(bind(WEB_BIND)?, &web_settings).map_err(|e| e.to_string())?;
+    let web = web::run(bind(&web_bind)?, &web_settings).map_err(|e| e.to_string())?;
 
     println!(
-        "Conduit is running at http://{WEB_BIND}  (API: http://{EXPERIENCE_BIND}/api, docs: http://{EXPERIENCE_BIND}/api/docs)"
+        "Conduit is running at http://{web_bind}  (API: http://{experience_bind}/api, docs: http://{experience_bind}/api/docs)"
     );
     println!("Sign in as ada@conduit.example with the password conduit-demo. Ctrl-C stops it.");
     conduit_service::lifecycle::serve_until_signalled(vec![web, experience, models], Duration::ZERO)

@@ -59,9 +59,15 @@ pub async fn serve_until_signalled(servers: Vec<Server>, drain: Duration) -> std
             h.stop(true).await;
         }
     });
+    // A server runs only while its future is polled: all of them at once, each on its own
+    // task (awaiting them one after another would leave all but the first without workers).
+    let running: Vec<_> = servers.into_iter().map(actix_web::rt::spawn).collect();
     let mut result = Ok(());
-    for server in servers {
-        if let Err(e) = server.await {
+    for server in running {
+        let outcome = server
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(format!("server task: {e}"))));
+        if let Err(e) = outcome {
             result = result.and(Err(e));
         }
     }
