@@ -76,7 +76,10 @@ scenarios! {
         assert_eq!(b.text("ul.pagination li.page-item.active").await, "2");
         let second = b.texts("div.article-preview h1").await;
         assert_eq!(second.len(), 10);
-        assert!(second.iter().all(|t| !first.contains(t)), "page 2 repeats page 1");
+        // Other scenarios may publish between the two views, pushing page 1's last titles
+        // onto page 2 (one per article); a page parameter that did nothing would repeat all 10.
+        let repeated = second.iter().filter(|t| first.contains(t)).count();
+        assert!(repeated <= 2, "page 2 repeats {repeated} of page 1: {first:?} {second:?}");
 
         b.click("div.sidebar a.tag-pill[href='/tag/postgres']").await;
         b.wait_path("/tag/postgres").await;
