@@ -99,11 +99,10 @@ impl LoginLimiter {
     /// Records a successful login: the account's failures are forgotten.
     pub async fn succeeded(&self, account: &str) {
         self.local.succeeded(account);
-        if let Some(shared) = &self.shared {
-            let [key, _] = shared_keys(account, "");
-            if let Err(e) = shared.forget(&key).await {
-                tracing::debug!(error = %e, "an account's failures were not cleared in memcached");
-            }
+        if let Some(shared) = &self.shared
+            && let Err(e) = shared.forget(&shared_key(&account_key(account))).await
+        {
+            tracing::debug!(error = %e, "an account's failures were not cleared in memcached");
         }
     }
 }
@@ -111,11 +110,14 @@ impl LoginLimiter {
 /// The memcached keys of an account's and an address's counts (hashed: an email may hold
 /// bytes memcached refuses in a key, and need not be stored there in the clear).
 fn shared_keys(account: &str, address: &str) -> [String; 2] {
-    [account_key(account), address_key(address)].map(|k| {
-        let digest = Sha256::digest(k.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        format!("conduit:login:v1:{hex}")
-    })
+    [account_key(account), address_key(address)].map(|k| shared_key(&k))
+}
+
+/// The memcached key of one local key.
+fn shared_key(local: &str) -> String {
+    let digest = Sha256::digest(local.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("conduit:login:v1:{hex}")
 }
 
 fn whole_seconds(d: Duration) -> u64 {

@@ -12,20 +12,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use conduit_pagecache::CacheConfig;
+use conduit_service::settings::{Env, Source};
 use models::db::Manager;
 
 /// The three addresses, each overridable by the variable of the same name.
 const MODELS_BIND: &str = "127.0.0.1:8001";
 const EXPERIENCE_BIND: &str = "127.0.0.1:8002";
 const WEB_BIND: &str = "127.0.0.1:8000";
-
-/// `name`'s value from the environment, else `default`.
-fn address(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| default.to_owned())
-}
 const DATABASE_URL: &str = "sqlite://.data/conduit.sqlite3";
 
 fn prepare_database(url: &str) -> Result<(), String> {
@@ -53,17 +46,17 @@ async fn launch() -> Result<(), String> {
     prepare_database(&url)?;
 
     // One page cache for the process: experience bumps the store web reads (or memcached).
-    let page_cache = match std::env::var("MEMCACHED_URL") {
-        Ok(url) if !url.trim().is_empty() => {
+    let page_cache = match Env.get("MEMCACHED_URL") {
+        Some(url) => {
             CacheConfig::from_url(Some(&url)).map_err(|e| format!("MEMCACHED_URL: {e}"))?
         }
-        _ => CacheConfig::in_process(),
+        None => CacheConfig::in_process(),
     };
 
     let (models_bind, experience_bind, web_bind) = (
-        address("MODELS_BIND", MODELS_BIND),
-        address("EXPERIENCE_BIND", EXPERIENCE_BIND),
-        address("WEB_BIND", WEB_BIND),
+        Env.string_or("MODELS_BIND", MODELS_BIND),
+        Env.string_or("EXPERIENCE_BIND", EXPERIENCE_BIND),
+        Env.string_or("WEB_BIND", WEB_BIND),
     );
     let models_settings = models::Settings::for_database(&url);
     let models = models::run(bind(&models_bind)?, &models_settings).map_err(|e| e.to_string())?;
