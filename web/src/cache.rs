@@ -59,13 +59,10 @@ pub async fn page_cache(
     }
     let key = PageKey::new(req.path(), req.query_string(), SIGNIFICANT);
     let gzip_ok = compress::accepts_gzip(req.headers());
-    let generation = match cache.lookup(&key).await {
-        Lookup::Hit(page) => match hit(page, gzip_ok) {
-            Some(res) => return Ok(tagged(req.into_response(res), Outcome::Hit, Some(&cache))),
-            None => None,
-        },
-        Lookup::Miss(generation) => generation,
-        Lookup::Unavailable => {
+    let generation = match served(cache.lookup(&key).await, gzip_ok) {
+        Found::Page(res) => return Ok(tagged(req.into_response(res), Outcome::Hit, Some(&cache))),
+        Found::Render(generation) => generation,
+        Found::NoCache => {
             let res = next.call(req).await?.map_into_boxed_body();
             return Ok(tagged(res, Outcome::Bypass, Some(&cache)));
         }
@@ -74,15 +71,12 @@ pub async fn page_cache(
     let fill = cache.fill_lock(&key).await;
     let generation = match fill.as_ref().map(|f| f.waited()) {
         Some(false) => generation,
-        _ => match cache.lookup(&key).await {
-            Lookup::Hit(page) => match hit(page, gzip_ok) {
-                Some(res) => {
-                    return Ok(tagged(req.into_response(res), Outcome::Hit, Some(&cache)));
-                }
-                None => None,
-            },
-            Lookup::Miss(generation) => generation,
-            Lookup::Unavailable => None,
+        _ => match served(cache.lookup(&key).await, gzip_ok) {
+            Found::Page(res) => {
+                return Ok(tagged(req.into_response(res), Outcome::Hit, Some(&cache)));
+            }
+            Found::Render(generation) => generation,
+            Found::NoCache => None,
         },
     };
     let res = next.call(req).await?.map_into_boxed_body();
@@ -117,6 +111,24 @@ fn storable(res: &ServiceResponse<BoxBody>) -> bool {
         && headers
             .get(header::CONTENT_TYPE)
             .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
+}
+
+/// What a lookup leaves this request to do.
+enum Found {
+    /// Send this stored page.
+    Page(HttpResponse),
+    /// Render the page; store it at this generation, if known.
+    Render(Option<u64>),
+    /// The cache is off or failing: render, store nothing.
+    NoCache,
+}
+
+fn served(lookup: Lookup, gzip_ok: bool) -> Found {
+    match lookup {
+        Lookup::Hit(page) => hit(page, gzip_ok).map_or(Found::Render(None), Found::Page),
+        Lookup::Miss(generation) => Found::Render(generation),
+        Lookup::Unavailable => Found::NoCache,
+    }
 }
 
 /// The response for a stored (gzip) page: as it is for a client that takes gzip, unpacked
