@@ -308,13 +308,31 @@ impl Browser {
         e.send_keys(text).await.unwrap();
     }
 
-    /// Clicks the first `css`.
+    /// Clicks the first `css` (every click here submits a form or follows a link) and waits
+    /// until the page it leads to has replaced this one. Without the wait a read right after
+    /// the click can find the old page's element, which then goes stale (seen in CI: a form
+    /// that posts and redirects back to the same path, so `wait_path` passed at once).
     pub async fn click(&self, css: &str) {
+        let old = self.find("html").await;
         self.find(css)
             .await
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let deadline = std::time::Instant::now() + WAIT;
+        // The old document's root goes stale once the new document has replaced it.
+        while !old
+            .tag_name()
+            .await
+            .is_err_and(|e| e.is_stale_element_reference())
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "clicking {css} on {} led to no new page",
+                self.path_now().await
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Signs up `name` (`<name>@browser.example`, password `password-123`) through the form.
