@@ -15,8 +15,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use conduit_pagecache::{Memcached, MemcachedConfig};
-use sha2::{Digest, Sha256};
+use conduit_pagecache::{Memcached, MemcachedConfig, sha256_hex};
 
 /// The limiter. Make one per process with [`LoginLimiter::new`], then one handle per worker
 /// thread with [`for_worker`](LoginLimiter::for_worker) (memcached connections belong to
@@ -115,9 +114,7 @@ fn shared_keys(account: &str, address: &str) -> [String; 2] {
 
 /// The memcached key of one local key.
 fn shared_key(local: &str) -> String {
-    let digest = Sha256::digest(local.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("conduit:login:v1:{hex}")
+    format!("conduit:login:v1:{}", sha256_hex(local.as_bytes()))
 }
 
 fn whole_seconds(d: Duration) -> u64 {

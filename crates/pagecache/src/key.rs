@@ -41,9 +41,7 @@ impl PageKey {
         if storable {
             Self(plain)
         } else {
-            let digest = Sha256::digest(plain.as_bytes());
-            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-            Self(format!("{PREFIX}sha256:{hex}"))
+            Self(format!("{PREFIX}sha256:{}", sha256_hex(plain.as_bytes())))
         }
     }
 
@@ -51,6 +49,15 @@ impl PageKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The SHA-256 of `bytes` in lower-case hex: a memcached key part of fixed length and safe
+/// bytes, whatever the input (and the input not stored in the clear).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

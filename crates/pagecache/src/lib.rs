@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 pub use config::MemcachedConfig;
-pub use key::PageKey;
+pub use key::{PageKey, sha256_hex};
 pub use local::LocalStore;
 pub use memcached::Memcached;
 
