@@ -1,4 +1,4 @@
-//! `experience`: the experience tier's binary (serves on $BIND).
+//! `experience`: the experience tier's binary (serves on $BIND; `healthcheck` probes it).
 
 use std::process::ExitCode;
 
@@ -7,6 +7,9 @@ use experience::Settings;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    if let Some(code) = conduit_service::main_loop::healthcheck_if_asked("127.0.0.1:8002") {
+        return code;
+    }
     conduit_service::telemetry::init("info");
     conduit_service::main_loop::serve(
         "experience",

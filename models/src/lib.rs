@@ -13,7 +13,7 @@ pub mod settings;
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -70,13 +70,23 @@ pub fn run_with_database(
     let pool = db.pool.clone();
     let pool_size = pool.max_size() as usize;
     let state = web::Data::new(AppState { db });
+    // Ready: the database answers and its schema is this build's (checked until it is once;
+    // migrations never go back).
+    let migrated = Arc::new(AtomicBool::new(false));
     let ready = ReadyCheck::new(move || {
-        let pool = pool.clone();
+        let (pool, migrated) = (pool.clone(), migrated.clone());
         async move {
             web::block(move || {
                 let mut conn = pool.get().map_err(|e| format!("database: {e}"))?;
                 diesel::connection::SimpleConnection::batch_execute(&mut *conn, "SELECT 1")
-                    .map_err(|e| format!("database: {e}"))
+                    .map_err(|e| format!("database: {e}"))?;
+                if !migrated.load(Ordering::Relaxed) {
+                    if !db::schema_is_current(&mut conn).map_err(|e| format!("database: {e}"))? {
+                        return Err("database schema: migrations pending (models migrate)".into());
+                    }
+                    migrated.store(true, Ordering::Relaxed);
+                }
+                Ok(())
             })
             .await
             .map_err(|e| e.to_string())?

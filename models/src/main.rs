@@ -5,6 +5,7 @@
 //! models migrate          apply pending migrations
 //! models loaddata FILE    load a fixture file (idempotent)
 //! models dumpdata         write the whole database as a fixture file to stdout
+//! models healthcheck      exit 0 when the running server's /ready answers 200
 //! ```
 
 use std::io::{BufWriter, Write};
@@ -19,6 +20,9 @@ use models::{Settings, fixtures};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    if let Some(code) = conduit_service::main_loop::healthcheck_if_asked("127.0.0.1:8001") {
+        return code;
+    }
     conduit_service::telemetry::init("info,models=info");
     let settings = match Settings::from_source(&Env) {
         Ok(s) => s,
@@ -41,7 +45,7 @@ async fn main() -> ExitCode {
         ["loaddata", file] => loaddata(&settings, file),
         ["dumpdata"] => dumpdata(&settings),
         _ => {
-            eprintln!("usage: models [serve | migrate | loaddata FILE | dumpdata]");
+            eprintln!("usage: models [serve | migrate | loaddata FILE | dumpdata | healthcheck]");
             return ExitCode::from(2);
         }
     };

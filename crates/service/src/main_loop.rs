@@ -1,6 +1,8 @@
-//! The `main` of a serving tier: settings, bind, serve until stopped, one clear line on error.
+//! The `main` of a serving tier: settings, bind, serve until stopped, one clear line on error;
+//! and `<tier> healthcheck`, the probe a container runs inside the tier's own image.
 
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -59,5 +61,57 @@ pub async fn serve<S>(
             eprintln!("{name}: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `<tier> healthcheck`: when it is the command line, asks the running tier for `GET /ready` on
+/// its own `BIND` port over loopback and returns the exit code (0 when it answers 200 within
+/// 2 s, 1 otherwise, with the reason on stderr). The images have no curl: Docker's and
+/// Swarm's health checks run the tier binary itself (`web healthcheck`). `None`: not asked.
+pub fn healthcheck_if_asked(default_bind: &str) -> Option<ExitCode> {
+    if std::env::args().nth(1).as_deref() != Some("healthcheck") {
+        return None;
+    }
+    let bind = Env.string_or("BIND", default_bind);
+    Some(match ready(&bind, Duration::from_secs(2)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("healthcheck: {e}");
+            ExitCode::FAILURE
+        }
+    })
+}
+
+/// `GET /ready` on the loopback address of the port `bind` names (a wildcard bind is
+/// reached on loopback); Ok when it answers 200.
+pub fn ready(bind: &str, timeout: Duration) -> Result<(), String> {
+    let (host, port) = bind
+        .rsplit_once(':')
+        .ok_or_else(|| format!("BIND {bind:?} has no port"))?;
+    let host = match host.trim_matches(['[', ']']) {
+        "0.0.0.0" | "" => "127.0.0.1",
+        "::" => "[::1]",
+        _ => host,
+    };
+    let addr = format!("{host}:{port}")
+        .to_socket_addrs()
+        .map_err(|e| format!("{host}:{port}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{host}:{port}: no address"))?;
+    let mut conn =
+        TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
+    conn.set_read_timeout(Some(timeout))
+        .and_then(|()| conn.set_write_timeout(Some(timeout)))
+        .and_then(|()| conn.write_all(b"GET /ready HTTP/1.0\r\nHost: localhost\r\n\r\n"))
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let mut head = [0u8; 12];
+    conn.read_exact(&mut head)
+        .map_err(|e| format!("{addr}: no answer: {e}"))?;
+    match &head[9..12] {
+        b"200" => Ok(()),
+        status => Err(format!(
+            "{addr}: /ready answered {}",
+            String::from_utf8_lossy(status)
+        )),
     }
 }

@@ -55,14 +55,35 @@ pub trait Source {
     }
 }
 
-/// The process environment.
+/// The process environment. Every setting can also come from a file: when `NAME` is unset
+/// and `NAME_FILE` names a file, the file's content (without its trailing newline) is the
+/// value, as Docker and Kubernetes secrets are mounted (`JWT_SECRET_FILE=/run/secrets/jwt`).
+/// A `NAME_FILE` that cannot be read stops the process with one line naming it: a secret that
+/// was meant to be there must never fall back to a default.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Env;
 
 impl Source for Env {
     fn get(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+        let set = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+        if let Some(value) = set(name) {
+            return Some(value);
+        }
+        let path = set(&format!("{name}_FILE"))?;
+        match read_value_file(&path) {
+            Ok(value) => Some(value).filter(|v| !v.trim().is_empty()),
+            Err(e) => {
+                eprintln!("{}", ConfigError::new(&format!("{name}_FILE"), e));
+                std::process::exit(2);
+            }
+        }
     }
+}
+
+/// A setting's value from a file: its content less the line ending an editor or `echo` adds.
+pub fn read_value_file(path: &str) -> Result<String, String> {
+    let content = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    Ok(content.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 impl Source for std::collections::HashMap<String, String> {
@@ -123,6 +144,22 @@ mod tests {
             err.to_string(),
             "configuration error: DATABASE_POOL_SIZE: cannot parse \"ten\": invalid digit found in string"
         );
+    }
+
+    #[test]
+    fn a_value_file_loses_only_its_line_ending() {
+        let dir = std::env::temp_dir().join(format!("conduit-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("secret");
+        std::fs::write(&file, "  s3cret with spaces \n").unwrap();
+        assert_eq!(
+            read_value_file(file.to_str().unwrap()),
+            Ok("  s3cret with spaces ".to_owned())
+        );
+        let missing = dir.join("missing");
+        let err = read_value_file(missing.to_str().unwrap()).unwrap_err();
+        assert!(err.starts_with("cannot read "), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -201,6 +201,17 @@ impl Database {
     }
 }
 
+/// True when every migration this build knows has been applied: a replica started before
+/// `models migrate` has run (a Swarm or Kubernetes deployment starts both at once) must not
+/// serve queries against a missing schema.
+pub fn schema_is_current(conn: &mut DbConnection) -> Result<bool, String> {
+    let pending = match conn {
+        DbConnection::Pg(c) => c.has_pending_migration(PG_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+    };
+    pending.map(|p| !p).map_err(|e| e.to_string())
+}
+
 /// Applies pending migrations; returns their names.
 pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     let applied = match conn {

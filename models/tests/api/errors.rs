@@ -50,3 +50,20 @@ async fn an_unreachable_database_gives_503_with_an_errors_body() {
     let (status, _) = app.get("/health").await;
     assert_eq!(status, 200, "liveness does not depend on the database");
 }
+
+#[actix_web::test]
+async fn a_database_without_this_builds_schema_is_not_ready_until_migrated() {
+    let Some(cluster) = conduit_testkit::require("PostgreSQL", conduit_testkit::postgres::cluster())
+    else {
+        return;
+    };
+    let empty = cluster.create_database(None).unwrap();
+    let app = crate::helpers::TestApp::spawn_on(&empty.url());
+    let (status, body) = app.get("/ready").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.to_string().contains("migrations pending"), "{body}");
+    let mut conn = models::db::Manager::new(&empty.url()).establish().unwrap();
+    models::db::migrate(&mut conn).unwrap();
+    let (status, body) = app.get("/ready").await;
+    assert_eq!(status, 200, "{body}");
+}

@@ -35,6 +35,11 @@ impl TestApp {
         Self::start(&format!("postgres://nobody@127.0.0.1:{port}/nothing"), None)
     }
 
+    /// An app over `url` as it is (no migrations, no data).
+    pub fn spawn_on(url: &str) -> TestApp {
+        Self::start(url, None)
+    }
+
     fn start(url: &str, guard: Option<Guard>) -> TestApp {
         let mut settings = Settings::for_database(url);
         settings.pool_size = 4;
