@@ -70,7 +70,7 @@ impl From<ClientError> for Error {
                 Self::Internal(format!("models answered {status}: {}", body.summary()))
             }
             ClientError::Timeout => Self::Timeout,
-            ClientError::Unreachable(why) => Self::Unavailable(why),
+            ClientError::Unreachable(why) | ClientError::NoInstance(why) => Self::Unavailable(why),
             ClientError::Protocol(why) => Self::Internal(why),
         }
     }

@@ -21,7 +21,7 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use conduit_clients::{ClientConfig, ModelsClient};
+use conduit_clients::{ClientConfig, ClientError, ModelsClient};
 use conduit_pagecache::{CacheConfig, PageCache};
 use conduit_service::{Metrics, ReadyCheck, health_routes, json, request_context};
 use conduit_wire::ErrorBody;
@@ -74,13 +74,15 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
     let cache = PageCache::new(&settings.page_cache, std::time::Duration::ZERO);
     tracing::info!(cache = %cache.describe(), "page cache invalidation");
     metrics.add_collector(cache.metrics_collector("experience"));
+    // Ready while models' address answers: models itself, or its load balancer even when
+    // that says no instance is available (a pool-wide outage; see ClientError::NoInstance).
     let ready = ReadyCheck::new(move || {
         let models = models.clone();
         async move {
-            models
-                .health(None)
-                .await
-                .map_err(|e| format!("models: {e}"))
+            match models.health(None).await {
+                Ok(()) | Err(ClientError::NoInstance(_)) => Ok(()),
+                Err(e) => Err(format!("models: {e}")),
+            }
         }
     });
     let body_limit = settings.body_limit;

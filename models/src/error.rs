@@ -54,7 +54,11 @@ impl From<DieselError> for Error {
                 DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
                     Self::invalid("record", info.message())
                 }
-                DatabaseErrorKind::ClosedConnection => Self::Unavailable(info.message().into()),
+                // The server went away under an open connection (restarted, killed, its
+                // network cut): an outage the caller can retry, not a bug.
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                    Self::Unavailable(info.message().into())
+                }
                 _ => Self::Internal(format!("{kind:?}: {}", info.message())),
             },
             other => Self::Internal(other.to_string()),
@@ -131,5 +135,19 @@ mod tests {
             taken_field(None, "UNIQUE constraint failed: articles.slug"),
             "slug"
         );
+    }
+
+    #[test]
+    fn a_connection_the_server_dropped_is_an_outage_not_a_bug() {
+        for kind in [
+            DatabaseErrorKind::ClosedConnection,
+            DatabaseErrorKind::UnableToSendCommand,
+        ] {
+            let err = Error::from(DieselError::DatabaseError(
+                kind,
+                Box::new("no connection to the server".to_owned()),
+            ));
+            assert!(matches!(err, Error::Unavailable(_)), "{kind:?}: {err:?}");
+        }
     }
 }

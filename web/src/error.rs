@@ -37,7 +37,7 @@ impl From<ClientError> for WebError {
                 body,
             } => Self::Unavailable(body.summary()),
             ClientError::Timeout => Self::Unavailable("timed out".into()),
-            ClientError::Unreachable(why) => Self::Unavailable(why),
+            ClientError::Unreachable(why) | ClientError::NoInstance(why) => Self::Unavailable(why),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -22,7 +22,7 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
-use conduit_clients::{ClientConfig, ExperienceClient};
+use conduit_clients::{ClientConfig, ClientError, ExperienceClient};
 use conduit_pagecache::PageCache;
 use conduit_service::{Metrics, ReadyCheck, health_routes, request_context};
 
@@ -58,13 +58,16 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
     let cache = PageCache::new(&settings.page_cache, settings.page_cache_ttl);
     tracing::info!(cache = %cache.describe(), "page cache");
     metrics.add_collector(cache.metrics_collector("web"));
+    // Ready while experience's address answers: experience itself, or its load balancer
+    // even when that says no instance is available (a pool-wide outage, which this instance
+    // answers with its own 503 page; see ClientError::NoInstance).
     let ready = ReadyCheck::new(move || {
         let experience = experience.clone();
         async move {
-            experience
-                .health(None)
-                .await
-                .map_err(|e| format!("experience: {e}"))
+            match experience.health(None).await {
+                Ok(()) | Err(ClientError::NoInstance(_)) => Ok(()),
+                Err(e) => Err(format!("experience: {e}")),
+            }
         }
     });
     let body_limit = settings.body_limit;

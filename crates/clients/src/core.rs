@@ -25,6 +25,12 @@ pub enum ClientError {
     /// Could not connect, or the connection broke.
     #[error("unreachable: {0}")]
     Unreachable(String),
+    /// A load balancer answered for the tier (its own 502 or 503): it is reachable, but no
+    /// instance behind it could take the request. For the caller an outage like
+    /// [`ClientError::Unreachable`]; for its readiness, a path that works (the whole pool is
+    /// down for every caller alike, and this one can still answer its own 503).
+    #[error("no instance available: {0}")]
+    NoInstance(String),
     /// An answer that is not what the API documents.
     #[error("unexpected answer: {0}")]
     Protocol(String),
@@ -168,7 +174,7 @@ impl JsonClient {
             // A load balancer's own answer: no instance behind it could take the request.
             Err(_) if status == StatusCode::GATEWAY_TIMEOUT => Err(ClientError::Timeout),
             Err(_) if matches!(status.as_u16(), 502 | 503) => {
-                Err(ClientError::Unreachable(format!(
+                Err(ClientError::NoInstance(format!(
                     "{status} from a proxy: {}",
                     String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim()
                 )))

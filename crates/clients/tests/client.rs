@@ -282,7 +282,7 @@ async fn a_load_balancers_own_502_503_and_504_mean_unreachable_and_timed_out() {
             ModelsClient::new(&ClientConfig::new(spawn_fake(handler, Duration::ZERO))).unwrap();
         let err = client.tags(None).await.unwrap_err();
         assert!(
-            matches!(err, ClientError::Unreachable(ref m) if m.contains("from a proxy")),
+            matches!(err, ClientError::NoInstance(ref m) if m.contains("from a proxy")),
             "{err:?}"
         );
     }

@@ -53,7 +53,8 @@ async fn an_unreachable_database_gives_503_with_an_errors_body() {
 
 #[actix_web::test]
 async fn a_database_without_this_builds_schema_is_not_ready_until_migrated() {
-    let Some(cluster) = conduit_testkit::require("PostgreSQL", conduit_testkit::postgres::cluster())
+    let Some(cluster) =
+        conduit_testkit::require("PostgreSQL", conduit_testkit::postgres::cluster())
     else {
         return;
     };
