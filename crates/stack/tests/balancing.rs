@@ -10,12 +10,12 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use conduit_stack::{Stack, StackConfig, TIERS, haproxy, procs};
+use conduit_testkit::load::Reads;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -80,114 +80,6 @@ fn served(stack: &Stack, name: &str) -> u64 {
         .sum()
 }
 
-/// A bounded load of anonymous GETs through HAProxy: pages (cached and not) and /api reads.
-struct Load {
-    stop: Arc<AtomicBool>,
-    ok: Arc<AtomicU64>,
-    failures: Arc<Mutex<Vec<String>>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Load {
-    fn start(base: &str, clients: usize) -> Load {
-        let stop = Arc::new(AtomicBool::new(false));
-        let ok = Arc::new(AtomicU64::new(0));
-        let failures = Arc::new(Mutex::new(Vec::new()));
-        let (s, o, f, base) = (stop.clone(), ok.clone(), failures.clone(), base.to_owned());
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                // Asks for gzip as every browser does (sent by hand: whether reqwest's gzip
-                // feature is on depends on which crates are built with it); bodies are read
-                // as they come, so a cut one is an error.
-                let http = reqwest::Client::builder()
-                    .timeout(Duration::from_secs(10))
-                    .default_headers(reqwest::header::HeaderMap::from_iter([(
-                        reqwest::header::ACCEPT_ENCODING,
-                        reqwest::header::HeaderValue::from_static("gzip"),
-                    )]))
-                    .build()
-                    .unwrap();
-                let paths = [
-                    "/".to_owned(),
-                    ARTICLE.to_owned(),
-                    "/tag/rust".to_owned(),
-                    "/profile/ada".to_owned(),
-                    "/api/articles?limit=5".to_owned(),
-                    "/api/tags".to_owned(),
-                    format!("/api/articles/{}", ARTICLE.trim_start_matches("/article/")),
-                ];
-                let mut tasks = Vec::new();
-                for c in 0..clients {
-                    let (http, s, o, f, base, paths) = (
-                        http.clone(),
-                        s.clone(),
-                        o.clone(),
-                        f.clone(),
-                        base.clone(),
-                        paths.clone(),
-                    );
-                    tasks.push(tokio::spawn(async move {
-                        let mut i = c;
-                        while !s.load(Ordering::Relaxed) {
-                            let path = &paths[i % paths.len()];
-                            i += 1;
-                            match http.get(format!("{base}{path}")).send().await {
-                                Ok(r) if r.status() == 200 => {
-                                    if r.bytes().await.is_ok() {
-                                        o.fetch_add(1, Ordering::Relaxed);
-                                    } else {
-                                        f.lock().unwrap().push(format!("{path}: body cut"));
-                                    }
-                                }
-                                Ok(r) => f.lock().unwrap().push(format!("{path}: {}", r.status())),
-                                Err(e) => f.lock().unwrap().push(format!("{path}: {e}")),
-                            }
-                        }
-                    }));
-                }
-                for t in tasks {
-                    t.await.unwrap();
-                }
-            });
-        });
-        Load {
-            stop,
-            ok,
-            failures,
-            thread: Some(thread),
-        }
-    }
-
-    /// Stops the load; (requests that succeeded, failures).
-    fn finish(mut self) -> (u64, Vec<String>) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
-        (
-            self.ok.load(Ordering::Relaxed),
-            self.failures.lock().unwrap().clone(),
-        )
-    }
-}
-
-fn assert_no_failures(what: &str, ok: u64, failures: &[String]) {
-    eprintln!("{what}: {ok} requests served, {} failed", failures.len());
-    assert!(ok > 100, "{what}: the load did not run ({ok} requests)");
-    assert!(
-        failures.is_empty(),
-        "{what}: {} of {} requests failed, first: {:?}",
-        failures.len(),
-        ok + failures.len() as u64,
-        &failures[..failures.len().min(5)]
-    );
-}
-
 #[test]
 fn requests_reach_both_instances_of_every_tier_and_carry_one_request_id_through_them() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -243,7 +135,7 @@ fn killing_an_instance_of_each_tier_under_load_fails_no_request_and_a_restarted_
     let Some((_dir, mut stack)) = stack() else {
         return;
     };
-    let load = Load::start(&stack.state.public_url, 8);
+    let load = Reads::start(&stack.state.public_url, 8);
     std::thread::sleep(Duration::from_secs(3));
     for tier in TIERS {
         stack.kill(&format!("{tier}-1")).unwrap();
@@ -260,7 +152,7 @@ fn killing_an_instance_of_each_tier_under_load_fails_no_request_and_a_restarted_
         .map(|n| (n.clone(), served(&stack, &n)))
         .collect();
     std::thread::sleep(Duration::from_secs(4));
-    let (ok, failures) = load.finish();
+    let report = load.finish();
     // Cached pages never reach experience; the /api reads do, and reach models.
     for (name, count) in before {
         assert!(
@@ -269,7 +161,7 @@ fn killing_an_instance_of_each_tier_under_load_fails_no_request_and_a_restarted_
         );
     }
     stack.down().unwrap();
-    assert_no_failures("kill -9 one instance per tier", ok, &failures);
+    report.assert_no_failures("kill -9 one instance per tier");
 }
 
 #[test]
@@ -278,7 +170,7 @@ fn a_rolling_restart_of_every_instance_under_load_fails_no_request() {
     let Some((_dir, mut stack)) = stack() else {
         return;
     };
-    let load = Load::start(&stack.state.public_url, 8);
+    let load = Reads::start(&stack.state.public_url, 8);
     std::thread::sleep(Duration::from_secs(2));
     let started = Instant::now();
     for tier in TIERS {
@@ -291,9 +183,9 @@ fn a_rolling_restart_of_every_instance_under_load_fails_no_request() {
         started.elapsed()
     );
     std::thread::sleep(Duration::from_secs(1));
-    let (ok, failures) = load.finish();
+    let report = load.finish();
     stack.down().unwrap();
-    assert_no_failures("rolling restart", ok, &failures);
+    report.assert_no_failures("rolling restart");
 }
 
 /// A server for the one fault a real instance cannot be made to produce on demand: it
@@ -439,7 +331,7 @@ fn a_write_that_fails_mid_flight_gets_an_error_and_is_not_replayed_while_a_read_
     }
 }
 
-/// A blocking HTTP/1.1 client for single requests (the load uses reqwest).
+/// A blocking HTTP/1.1 client for single requests (the load is conduit_testkit::load).
 struct Http;
 
 impl Http {

@@ -6,6 +6,7 @@
 //! pass by skipping.
 
 pub mod databases;
+pub mod load;
 pub mod memcached;
 pub mod postgres;
 mod process;

@@ -1,0 +1,460 @@
+//! Bounded background load for failover and outage tests: anonymous reads of pages and the
+//! API ([`Reads`]), and article writes through the API whose acknowledgements are kept
+//! ([`Writes`]), so a test can check afterwards that nothing acknowledged was lost and
+//! nothing was stored twice.
+//!
+//! Each load runs on its own thread with its own runtime and stops when asked (or at the
+//! latest after [`MAX_RUN`]).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// No load runs longer than this, whatever the test does.
+pub const MAX_RUN: Duration = Duration::from_secs(300);
+
+/// A request's time limit: longer than any timeout of the stack, so a hang shows as one.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The article every site has in the demo data.
+pub const DEMO_ARTICLE: &str = "why-your-pagination-query-is-slow";
+
+/// The paths [`Reads`] asks for in turn: pages (cached and not) and API reads.
+pub fn demo_paths() -> Vec<String> {
+    vec![
+        "/".to_owned(),
+        format!("/article/{DEMO_ARTICLE}"),
+        "/tag/rust".to_owned(),
+        "/profile/ada".to_owned(),
+        "/api/articles?limit=5".to_owned(),
+        "/api/tags".to_owned(),
+        format!("/api/articles/{DEMO_ARTICLE}"),
+    ]
+}
+
+/// What a read load saw.
+#[derive(Debug, Default, Clone)]
+pub struct ReadReport {
+    /// Requests answered 200 with a whole body.
+    pub ok: u64,
+    /// Every answer by `"<page|api> <status>"` (transport errors as `"<kind> error"`).
+    pub by_kind: BTreeMap<String, u64>,
+    /// Every request that did not get a whole 200, described (first 200 kept).
+    pub failures: Vec<String>,
+    /// How many requests failed in all.
+    pub failed: u64,
+    /// Answers no outage may produce: a 500, an API error that is not JSON, a page error
+    /// that is not HTML, a cut body, a transport error or a timeout (first 200 kept).
+    pub never_ok: Vec<String>,
+    /// The slowest answer.
+    pub slowest: Duration,
+    /// When the last failure was seen, from the start of the load.
+    pub last_failure: Option<Duration>,
+}
+
+impl ReadReport {
+    /// Requests sent.
+    pub fn sent(&self) -> u64 {
+        self.ok + self.failed
+    }
+
+    /// One line for the test's output.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} sent, {} 200, {} failed, slowest {:?}, by kind {:?}",
+            self.sent(),
+            self.ok,
+            self.failed,
+            self.slowest,
+            self.by_kind
+        )
+    }
+
+    /// Panics unless every request got a whole 200.
+    pub fn assert_no_failures(&self, what: &str) {
+        eprintln!("{what}: {}", self.summary());
+        assert!(self.ok > 50, "{what}: the load did not run ({})", self.ok);
+        assert!(
+            self.failed == 0,
+            "{what}: {} of {} requests failed, first: {:?}",
+            self.failed,
+            self.sent(),
+            &self.failures[..self.failures.len().min(5)]
+        );
+    }
+
+    fn record(&mut self, kind: &str, status: Option<u16>, problem: Option<String>, at: Duration) {
+        let key = match status {
+            Some(s) => format!("{kind} {s}"),
+            None => format!("{kind} error"),
+        };
+        *self.by_kind.entry(key).or_default() += 1;
+        if status == Some(200) && problem.is_none() {
+            self.ok += 1;
+            return;
+        }
+        self.failed += 1;
+        self.last_failure = Some(at);
+        let never_ok = status.is_none_or(|s| s == 500) || problem.is_some();
+        let line = format!("{kind} {status:?} {}", problem.unwrap_or_default());
+        if never_ok && self.never_ok.len() < 200 {
+            self.never_ok.push(line.clone());
+        }
+        if self.failures.len() < 200 {
+            self.failures.push(line);
+        }
+    }
+}
+
+/// A bounded load of anonymous GETs against `base` from `clients` concurrent clients.
+pub struct Reads {
+    stop: Arc<AtomicBool>,
+    report: Arc<Mutex<ReadReport>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Reads {
+    /// Starts `clients` clients asking for [`demo_paths`] in turn.
+    pub fn start(base: &str, clients: usize) -> Reads {
+        Self::start_paths(base, clients, demo_paths())
+    }
+
+    /// Starts `clients` clients asking for `paths` in turn.
+    pub fn start_paths(base: &str, clients: usize, paths: Vec<String>) -> Reads {
+        let stop = Arc::new(AtomicBool::new(false));
+        let report = Arc::new(Mutex::new(ReadReport::default()));
+        let (s, r, base) = (stop.clone(), report.clone(), base.to_owned());
+        let thread = std::thread::spawn(move || {
+            runtime().block_on(async move {
+                let http = client();
+                let started = Instant::now();
+                let mut tasks = Vec::new();
+                for c in 0..clients {
+                    let (http, s, r, base, paths) = (
+                        http.clone(),
+                        s.clone(),
+                        r.clone(),
+                        base.clone(),
+                        paths.clone(),
+                    );
+                    tasks.push(tokio::spawn(async move {
+                        let mut i = c;
+                        while !s.load(Ordering::Relaxed) && started.elapsed() < MAX_RUN {
+                            let path = &paths[i % paths.len()];
+                            i += 1;
+                            let kind = if path.starts_with("/api") {
+                                "api"
+                            } else {
+                                "page"
+                            };
+                            let sent = Instant::now();
+                            let (status, problem) =
+                                read_once(&http, &format!("{base}{path}")).await;
+                            let mut report = r.lock().unwrap_or_else(|e| e.into_inner());
+                            report.slowest = report.slowest.max(sent.elapsed());
+                            let problem = problem.map(|p| format!("{path}: {p}"));
+                            report.record(kind, status, problem, started.elapsed());
+                        }
+                    }));
+                }
+                for t in tasks {
+                    let _ = t.await;
+                }
+            });
+        });
+        Reads {
+            stop,
+            report,
+            thread: Some(thread),
+        }
+    }
+
+    /// What the load has seen so far.
+    pub fn report(&self) -> ReadReport {
+        self.report
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Stops the load and returns what it saw.
+    pub fn finish(mut self) -> ReadReport {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.report()
+    }
+}
+
+impl Drop for Reads {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// One GET: its status, and what was wrong with the answer if anything (a cut body, an error
+/// body of the wrong kind).
+async fn read_once(http: &reqwest::Client, url: &str) -> (Option<u16>, Option<String>) {
+    let response = match http.get(url).send().await {
+        Ok(r) => r,
+        Err(e) => return (None, Some(e.to_string())),
+    };
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body = match response.bytes().await {
+        Ok(b) => b,
+        Err(e) => return (Some(status), Some(format!("body cut: {e}"))),
+    };
+    if status == 200 {
+        return (Some(status), None);
+    }
+    let api = url.contains("/api");
+    let well_formed = if api {
+        content_type.starts_with("application/json")
+            && serde_json::from_slice::<Value>(&body).is_ok_and(|v| v["errors"].is_object())
+    } else {
+        content_type.starts_with("text/html")
+    };
+    let problem = (!well_formed).then(|| {
+        format!(
+            "{content_type:?} body {:?}",
+            String::from_utf8_lossy(&body[..body.len().min(120)])
+        )
+    });
+    (Some(status), problem)
+}
+
+/// What a write load saw: the titles of the articles whose creation was acknowledged (2xx),
+/// and of those that were refused, with the answer.
+#[derive(Debug, Default, Clone)]
+pub struct WriteReport {
+    /// Titles answered 201.
+    pub acknowledged: Vec<String>,
+    /// (title, status or transport error) of every write not answered 2xx.
+    pub refused: Vec<(String, String)>,
+    /// Refusals no outage may produce: a 500, an error body that is not the API's JSON (but
+    /// for a proxy's 502/504), a transport error other than a timeout.
+    pub never_ok: Vec<String>,
+}
+
+impl WriteReport {
+    /// One line for the test's output.
+    pub fn summary(&self) -> String {
+        let mut by_answer: BTreeMap<&str, u64> = BTreeMap::new();
+        for (_, answer) in &self.refused {
+            *by_answer.entry(answer.as_str()).or_default() += 1;
+        }
+        format!(
+            "{} writes sent, {} acknowledged, {} refused {:?}",
+            self.acknowledged.len() + self.refused.len(),
+            self.acknowledged.len(),
+            self.refused.len(),
+            by_answer
+        )
+    }
+}
+
+/// One client publishing articles through the API, one after another, as a signed-up user.
+pub struct Writes {
+    stop: Arc<AtomicBool>,
+    report: Arc<Mutex<WriteReport>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writes {
+    /// Starts publishing articles titled `<prefix> <n>` with `token`, `pause` apart.
+    pub fn start(base: &str, token: &str, prefix: &str, pause: Duration) -> Writes {
+        let stop = Arc::new(AtomicBool::new(false));
+        let report = Arc::new(Mutex::new(WriteReport::default()));
+        let (s, r) = (stop.clone(), report.clone());
+        let (base, token, prefix) = (base.to_owned(), token.to_owned(), prefix.to_owned());
+        let thread = std::thread::spawn(move || {
+            runtime().block_on(async move {
+                let http = client();
+                let started = Instant::now();
+                let mut n = 0u64;
+                while !s.load(Ordering::Relaxed) && started.elapsed() < MAX_RUN {
+                    n += 1;
+                    let title = format!("{prefix} {n}");
+                    let body = json!({"article": {"title": title, "description": "written under load",
+                        "body": "Counted before and after.", "tagList": ["load"]}});
+                    let answer = http
+                        .post(format!("{base}/api/articles"))
+                        .header("authorization", format!("Token {token}"))
+                        .json(&body)
+                        .send()
+                        .await;
+                    // (acknowledged, refusal's answer, what no outage may give)
+                    let (acked, answer, wrong) = match answer {
+                        Ok(a) if a.status().is_success() => {
+                            let _ = a.bytes().await;
+                            (true, String::new(), None)
+                        }
+                        Ok(a) => {
+                            let status = a.status().as_u16();
+                            let json = a.json::<Value>().await.is_ok_and(|v| v["errors"].is_object());
+                            // A proxy's own 502/504 (a connection lost mid-request) is
+                            // not JSON; every answer of the tiers is.
+                            let wrong = (status == 500 || (!json && !matches!(status, 502 | 504)))
+                                .then(|| format!("{title}: {status} (JSON errors: {json})"));
+                            (false, status.to_string(), wrong)
+                        }
+                        Err(e) => {
+                            let wrong = (!e.is_timeout()).then(|| format!("{title}: {e}"));
+                            (false, "error".to_owned(), wrong)
+                        }
+                    };
+                    {
+                        let mut report = r.lock().unwrap_or_else(|e| e.into_inner());
+                        report.never_ok.extend(wrong);
+                        if acked {
+                            report.acknowledged.push(title);
+                        } else {
+                            report.refused.push((title, answer));
+                        }
+                    }
+                    tokio::time::sleep(pause).await;
+                }
+            });
+        });
+        Writes {
+            stop,
+            report,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops the load and returns what it saw.
+    pub fn finish(mut self) -> WriteReport {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.report
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl Drop for Writes {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Signs up `username` through the API at `base` and returns the token.
+pub fn sign_up(base: &str, username: &str) -> Result<String, String> {
+    runtime().block_on(async {
+        let body = json!({"user": {"username": username, "email": format!("{username}@load.example"),
+            "password": "load-test-password"}});
+        let answer = client()
+            .post(format!("{base}/api/users"))
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = answer.status();
+        let value: Value = answer.json().await.map_err(|e| e.to_string())?;
+        match value["user"]["token"].as_str() {
+            Some(token) if status.is_success() => Ok(token.to_owned()),
+            _ => Err(format!("sign-up answered {status}: {value}")),
+        }
+    })
+}
+
+/// The titles of every article by `author`, newest first, read through the API at `base`
+/// (all pages).
+pub fn titles_by(base: &str, author: &str) -> Result<Vec<String>, String> {
+    runtime().block_on(async {
+        let http = client();
+        let mut titles = Vec::new();
+        loop {
+            let url = format!(
+                "{base}/api/articles?author={author}&limit=100&offset={}",
+                titles.len()
+            );
+            let answer = http.get(&url).send().await.map_err(|e| e.to_string())?;
+            if !answer.status().is_success() {
+                return Err(format!("{url}: {}", answer.status()));
+            }
+            let page: Value = answer.json().await.map_err(|e| e.to_string())?;
+            let articles = page["articles"].as_array().cloned().unwrap_or_default();
+            if articles.is_empty() {
+                return Ok(titles);
+            }
+            titles.extend(
+                articles
+                    .iter()
+                    .filter_map(|a| a["title"].as_str().map(str::to_owned)),
+            );
+        }
+    })
+}
+
+/// Checks `report` against what is stored: every acknowledged write is there, none is there
+/// twice, and a refused write is there only when its answer could have been lost after the
+/// commit (a proxy's 502/504 or a transport error, never a 4xx/503 the tiers gave).
+/// Returns (acknowledged, stored).
+pub fn check_writes(base: &str, author: &str, report: &WriteReport) -> (usize, usize) {
+    let stored = titles_by(base, author).unwrap_or_else(|e| panic!("reading back the writes: {e}"));
+    let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+    for t in &stored {
+        *counts.entry(t.as_str()).or_default() += 1;
+    }
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "stored more than once (a replayed POST): {twice:?}"
+    );
+    let lost: Vec<_> = report
+        .acknowledged
+        .iter()
+        .filter(|t| !counts.contains_key(t.as_str()))
+        .collect();
+    assert!(lost.is_empty(), "acknowledged but not stored: {lost:?}");
+    let wrongly_stored: Vec<_> = report
+        .refused
+        .iter()
+        .filter(|(t, answer)| {
+            counts.contains_key(t.as_str()) && !matches!(answer.as_str(), "502" | "504" | "error")
+        })
+        .collect();
+    assert!(
+        wrongly_stored.is_empty(),
+        "refused yet stored: {wrongly_stored:?}"
+    );
+    (report.acknowledged.len(), stored.len())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("a runtime for the load: {e}"))
+}
+
+/// Asks for gzip as every browser does (sent by hand: whether reqwest's gzip feature is on
+/// depends on which crates are built with it); bodies are read as they come, so a cut one is
+/// an error.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .default_headers(reqwest::header::HeaderMap::from_iter([(
+            reqwest::header::ACCEPT_ENCODING,
+            reqwest::header::HeaderValue::from_static("gzip"),
+        )]))
+        .build()
+        .unwrap_or_else(|e| panic!("an HTTP client: {e}"))
+}
