@@ -45,6 +45,37 @@ async fn models_down_gives_503_json_and_service_resumes_when_it_is_back() {
 }
 
 #[actix_web::test]
+async fn a_balancer_with_no_models_left_gives_503_json_and_the_instance_stays_ready() {
+    // HAProxy's own answer when every models instance is out of its pool (PostgreSQL down
+    // takes them all out): experience must stay in its own pool and answer its JSON 503, or
+    // the outage cascades and clients get the balancer's bare HTML instead.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let balancer = format!("http://{}", listener.local_addr().unwrap());
+    let server = HttpServer::new(|| {
+        App::new().default_service(web::to(|| async {
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/html")
+                .body("<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n")
+        }))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    actix_web::rt::spawn(server);
+    let app = TestApp::with(balancer.clone(), settings(&balancer), None);
+    let (status, body) = app.get("/api/articles", None).await;
+    assert_eq!(
+        (status, body),
+        (
+            503,
+            json!({"errors": {"service": ["is unavailable, try again shortly"]}})
+        )
+    );
+    assert_eq!(app.get("/ready", None).await.0, 200);
+}
+
+#[actix_web::test]
 async fn models_too_slow_gives_504_within_the_timeout() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let models_url = format!("http://{}", listener.local_addr().unwrap());

@@ -211,6 +211,35 @@ async fn experience_down_gives_a_503_page_in_the_layout() {
     assert_eq!(site.get("/ready").await.status, 503);
 }
 
+#[actix_web::test]
+async fn a_balancer_with_no_experience_left_gives_the_503_page_and_web_stays_ready() {
+    // HAProxy's own answer when its whole experience pool is out (a shared outage): web must
+    // stay in its pool and show its own page, or the outage cascades to HAProxy's bare 503.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let balancer = format!("http://{}", listener.local_addr().unwrap());
+    let server = actix_web::HttpServer::new(|| {
+        actix_web::App::new().default_service(actix_web::web::to(|| async {
+            actix_web::HttpResponse::ServiceUnavailable()
+                .content_type("text/html")
+                .body("<html><body><h1>503 Service Unavailable</h1></body></html>")
+        }))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    actix_web::rt::spawn(server);
+    let site = Site::in_front_of(
+        &balancer,
+        None,
+        conduit_pagecache::CacheConfig::in_process(),
+    );
+    let page = site.get("/").await;
+    assert_eq!(page.status, 503);
+    assert_eq!(page.text("div.error-page h1"), "503");
+    assert_eq!(site.get("/ready").await.status, 200);
+}
+
 /// The raw HTTP/1.1 answer to `HEAD path` at `addr` (`http://host:port`).
 async fn head(addr: &str, path: &str) -> String {
     use std::io::{Read, Write};
