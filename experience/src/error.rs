@@ -38,6 +38,9 @@ pub enum Error {
     /// 504: models did not answer in time.
     #[error("models timed out")]
     Timeout,
+    /// 502: models failed while answering; a write may or may not have been made.
+    #[error("models interrupted: {0}")]
+    Interrupted(String),
     /// 500: a bug; the cause is logged only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -71,6 +74,7 @@ impl From<ClientError> for Error {
             }
             ClientError::Timeout => Self::Timeout,
             ClientError::Unreachable(why) | ClientError::NoInstance(why) => Self::Unavailable(why),
+            ClientError::Interrupted(why) => Self::Interrupted(why),
             ClientError::Protocol(why) => Self::Internal(why),
         }
     }
@@ -89,6 +93,7 @@ impl ResponseError for Error {
             }
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::Interrupted(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -109,6 +114,13 @@ impl ResponseError for Error {
             Self::Timeout => {
                 tracing::warn!("models timed out");
                 ErrorBody::new("service", "timed out, try again shortly")
+            }
+            Self::Interrupted(cause) => {
+                tracing::warn!(%cause, "models interrupted");
+                ErrorBody::new(
+                    "service",
+                    "failed while answering: the change may have been made, check before retrying",
+                )
             }
             Self::Internal(cause) => {
                 tracing::error!(%cause, "internal error");

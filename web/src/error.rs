@@ -7,6 +7,9 @@ use conduit_clients::ClientError;
 
 use crate::views::{ErrorPage, Layout};
 
+/// Seconds a 503 page asks the visitor (and crawlers) to wait before trying again.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
 /// What a page handler can answer besides a page or a redirect.
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -22,6 +25,9 @@ pub enum WebError {
     /// 503 page: experience cannot serve now.
     #[error("experience unavailable: {0}")]
     Unavailable(String),
+    /// 502 page: the request failed while being answered; a change may have been saved.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
     /// 500 page: a bug; the cause is logged only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -37,7 +43,9 @@ impl From<ClientError> for WebError {
                 body,
             } => Self::Unavailable(body.summary()),
             ClientError::Timeout => Self::Unavailable("timed out".into()),
+            ClientError::Api { status: 502, body } => Self::Interrupted(body.summary()),
             ClientError::Unreachable(why) | ClientError::NoInstance(why) => Self::Unavailable(why),
+            ClientError::Interrupted(why) => Self::Interrupted(why),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -49,6 +57,7 @@ impl ResponseError for WebError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Interrupted(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -71,6 +80,13 @@ impl ResponseError for WebError {
                     "The site is having trouble right now. Please try again in a moment.",
                 )
             }
+            Self::Interrupted(cause) => {
+                tracing::warn!(%cause, "interrupted");
+                (
+                    "Interrupted",
+                    "Something failed while your request was answered. If you were saving a change, check whether it was saved before trying again.",
+                )
+            }
             Self::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 ("Something went wrong", "Please try again.")
@@ -82,9 +98,14 @@ impl ResponseError for WebError {
             message,
         };
         let body = page.render().unwrap_or_else(|e| format!("{title}: {e}"));
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        response
             .content_type("text/html; charset=utf-8")
-            .insert_header(("Cache-Control", "no-store"))
-            .body(body)
+            .insert_header(("Cache-Control", "no-store"));
+        if matches!(self, Self::Unavailable(_)) {
+            // An outage is short (HAProxy's checks, pools reconnecting): ask to come back soon.
+            response.insert_header(("Retry-After", RETRY_AFTER_SECS.to_string()));
+        }
+        response.body(body)
     }
 }

@@ -31,6 +31,11 @@ pub enum ClientError {
     /// down for every caller alike, and this one can still answer its own 503).
     #[error("no instance available: {0}")]
     NoInstance(String),
+    /// The request may have reached an instance that failed before answering (a connection
+    /// lost after the request went out, a balancer's own 502): its outcome is unknown. A
+    /// write so answered may have been made, so it must not be reported as refused.
+    #[error("interrupted, outcome unknown: {0}")]
+    Interrupted(String),
     /// An answer that is not what the API documents.
     #[error("unexpected answer: {0}")]
     Protocol(String),
@@ -54,8 +59,10 @@ impl ClientError {
 fn from_reqwest(e: reqwest::Error) -> ClientError {
     if e.is_timeout() {
         ClientError::Timeout
-    } else if e.is_connect() || e.is_request() {
+    } else if e.is_connect() {
         ClientError::Unreachable(e.to_string())
+    } else if e.is_request() {
+        ClientError::Interrupted(e.to_string())
     } else {
         ClientError::Protocol(e.to_string())
     }
@@ -139,6 +146,7 @@ impl JsonClient {
         query: Option<&Q>,
         body: Option<&B>,
     ) -> Result<Option<T>, ClientError> {
+        let idempotent = matches!(method, Method::GET | Method::HEAD);
         let mut req = self.http.request(method, self.url(segments));
         if let Some(id) = caller.rid {
             req = req.header("x-request-id", id);
@@ -155,7 +163,19 @@ impl JsonClient {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let res = req.send().await.map_err(from_reqwest)?;
+        let res = match req.try_clone() {
+            Some(again) if idempotent => match req.send().await {
+                // A kept-alive connection that the other side closed as this request went
+                // out on it (a balancer reloading, an instance stopping): nothing answered,
+                // so a read goes once more, on a fresh connection. Never a write.
+                Err(e) if !e.is_timeout() && (e.is_connect() || e.is_request()) => {
+                    again.send().await
+                }
+                answered => answered,
+            },
+            _ => req.send().await,
+        }
+        .map_err(from_reqwest)?;
         let status = res.status();
         let bytes = res.bytes().await.map_err(from_reqwest)?;
         if status == StatusCode::NO_CONTENT {
@@ -173,12 +193,16 @@ impl JsonClient {
             }),
             // A load balancer's own answer: no instance behind it could take the request.
             Err(_) if status == StatusCode::GATEWAY_TIMEOUT => Err(ClientError::Timeout),
-            Err(_) if matches!(status.as_u16(), 502 | 503) => {
+            Err(_) if status == StatusCode::SERVICE_UNAVAILABLE => {
                 Err(ClientError::NoInstance(format!(
                     "{status} from a proxy: {}",
                     String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim()
                 )))
             }
+            Err(_) if status == StatusCode::BAD_GATEWAY => Err(ClientError::Interrupted(format!(
+                "{status} from a proxy: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim()
+            ))),
             Err(_) => Err(ClientError::Protocol(format!(
                 "{status} with a body that is not an errors body: {}",
                 String::from_utf8_lossy(&bytes[..bytes.len().min(200)])

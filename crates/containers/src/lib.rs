@@ -7,11 +7,12 @@
 //! Nothing here pulls an image: every image is built on this machine (see
 //! `deploy/docker/images`). Each [`Deployment`] is removed with its volumes when dropped.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+pub use conduit_testkit::load::{get, wait_until};
 
 /// The tag the tests build and run the images under.
 pub const TAG: &str = "test";
@@ -98,51 +99,6 @@ pub fn image_of(id: &str) -> String {
     docker(&["inspect", "-f", "{{.Config.Image}}", id])
         .map(|s| s.trim().to_owned())
         .unwrap_or_default()
-}
-
-/// Polls `ready` every 250 ms until it is true: how long that took, or an error naming
-/// `what` after `timeout`.
-pub fn wait_until(
-    timeout: Duration,
-    what: &str,
-    mut ready: impl FnMut() -> bool,
-) -> Result<Duration, String> {
-    let started = Instant::now();
-    loop {
-        if ready() {
-            return Ok(started.elapsed());
-        }
-        if started.elapsed() > timeout {
-            return Err(format!("timed out after {timeout:?} waiting for {what}"));
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-/// One GET: status, headers (lower-case names) and body; `Err` when there was no answer.
-pub fn get(url: &str) -> Result<(u16, HashMap<String, String>, String), String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    rt.block_on(async {
-        let answer = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| e.to_string())?
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| format!("{url}: {e}"))?;
-        let status = answer.status().as_u16();
-        let headers = answer
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-            .collect();
-        let body = answer.text().await.map_err(|e| format!("{url}: {e}"))?;
-        Ok((status, headers, body))
-    })
 }
 
 /// One server of an HAProxy backend, from the stats page.

@@ -242,7 +242,7 @@ fn killing_a_container_of_each_tier_under_load_fails_no_read_and_replays_no_writ
     let read = reads.finish();
     let written = writes.finish();
     eprintln!("writes: {}", written.summary());
-    let (acked, stored) = check_writes(&d.base(), "killer", &written);
+    let (acked, stored) = check_writes(&d.base(), "killer", "killer", &written);
     eprintln!("writes acknowledged {acked}, stored {stored}");
     assert!(acked > 20, "the writes did not run");
     read.assert_no_failures("docker kill of one container per tier");
@@ -338,7 +338,7 @@ fn a_postgres_restart_gives_503s_not_500s_recovers_by_itself_and_loses_no_acknow
         refused.iter().all(|k| k.ends_with(" 503")),
         "while PostgreSQL was down every refusal must be a 503: {refused:?}"
     );
-    let (acked, stored) = check_writes(&d.base(), "durable", &written);
+    let (acked, stored) = check_writes(&d.base(), "durable", "durable", &written);
     eprintln!("writes acknowledged {acked}, stored after the restart {stored}");
     assert!(acked > 20, "the writes did not run");
 }
@@ -379,7 +379,7 @@ fn a_rolling_update_and_its_rollback_under_load_fail_no_request() {
             "{what}: writes refused: {:?}",
             written.refused
         );
-        check_writes(&d.base(), "roller", &written);
+        check_writes(&d.base(), "roller", what, &written);
         read.assert_no_failures(what);
     }
 }

@@ -78,7 +78,7 @@ pub struct Proc {
 }
 
 /// Ports and URLs of a running stack.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct State {
     /// Every process, in start order.
     pub procs: Vec<Proc>,
@@ -222,6 +222,10 @@ impl Stack {
             ("HAPROXY_PUBLIC_BIND", format!("127.0.0.1:{public}")),
             ("HAPROXY_STATS_BIND", format!("127.0.0.1:{stats}")),
             ("HAPROXY_ADMIN_BIND", format!("127.0.0.1:{admin}")),
+            (
+                "HAPROXY_RELOAD_SOCKET",
+                self.dir.join("haproxy.sock").to_string_lossy().into_owned(),
+            ),
             (
                 "HAPROXY_EXPERIENCE_BIND",
                 format!("127.0.0.1:{experience_pool}"),
@@ -555,11 +559,105 @@ impl Stack {
         self.stop_with(name, "TERM", DRAIN + Duration::from_secs(30))
     }
 
-    /// Stops `name` gracefully, starts it again and waits until HAProxy sends it traffic.
+    /// Restarts process `name` and waits until it really serves again, with a clear error
+    /// otherwise. A tier instance (`web-1`): graceful stop (drain), start, until HAProxy
+    /// sends it traffic. A server: stopped as its manual says (PostgreSQL: fast shutdown,
+    /// which ends the pools' sessions; memcached: TERM; HAProxy: soft stop, which finishes
+    /// the connections in flight), waited for until its process is gone, started, and waited
+    /// for until it answers (see [`start_server`](Self::start_server)).
     pub fn restart(&mut self, name: &str) -> Result<(), String> {
-        self.stop(name)?;
-        self.start(name)?;
-        self.wait_serving(name, Duration::from_secs(30))
+        match name {
+            "postgres" => self.stop_with(name, "INT", Duration::from_secs(30))?,
+            "memcached" => self.stop_with(name, "TERM", Duration::from_secs(10))?,
+            "haproxy" => self.stop_with(name, "USR1", Duration::from_secs(30))?,
+            _ => {
+                self.stop(name)?;
+                self.start(name)?;
+                return self.wait_serving(name, Duration::from_secs(30));
+            }
+        }
+        self.start_server(name, Duration::from_secs(30))
+    }
+
+    /// Starts server `name` (`postgres`, `memcached` or `haproxy`) and waits until it really
+    /// serves: PostgreSQL answers a query, memcached `version`, HAProxy its stats page. A
+    /// start whose process exits at once is tried again until `timeout`: a PostgreSQL killed
+    /// with SIGKILL leaves its backends for a moment, and a new postmaster refuses to start
+    /// while they hold the old shared memory.
+    pub fn start_server(&mut self, name: &str, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.start(name)?;
+            let pid = self.proc_mut(name)?.pid;
+            let why = loop {
+                match self.server_answers(name) {
+                    Ok(()) => return Ok(()),
+                    Err(_) if Instant::now() < deadline && self.running(name, pid) => {
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                    Err(e) => break e,
+                }
+            };
+            if Instant::now() >= deadline {
+                let _ = self.stop_with(name, "KILL", Duration::from_secs(5));
+                return Err(format!(
+                    "{name} did not come back within {timeout:?}: {why}; see {}",
+                    self.log_of(name).display()
+                ));
+            }
+            self.children.remove(name);
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    /// Reloads HAProxy's configuration without dropping a connection (master-worker: SIGUSR2
+    /// starts new workers, the old ones finish what they hold) and waits until it answers.
+    pub fn reload_haproxy(&mut self) -> Result<(), String> {
+        let pid = self.proc_mut("haproxy")?.pid;
+        signal(pid, "USR2")?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.server_answers("haproxy") {
+                Ok(()) => return Ok(()),
+                Err(e) if Instant::now() > deadline => return Err(format!("haproxy: {e}")),
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+
+    /// True while the process started as `pid` for `name` runs (a child that exited is
+    /// reaped here).
+    fn running(&mut self, name: &str, pid: u32) -> bool {
+        match self.children.get_mut(name) {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => alive(pid),
+        }
+    }
+
+    /// Ok when server `name` answers as a client would use it.
+    fn server_answers(&mut self, name: &str) -> Result<(), String> {
+        let port = self.proc_mut(name)?.port;
+        match name {
+            "postgres" => {
+                let psql = procs::postgres_bin_dir()?.join("psql");
+                procs::run(
+                    &psql,
+                    &[&self.state.database_url, "-XAtqc", "SELECT 1"],
+                    &[],
+                )
+                .map(drop)
+            }
+            "memcached" => procs::memcached_version(&format!("127.0.0.1:{port}")).map(drop),
+            "haproxy" => {
+                let stats = self.state.stats_url.trim_start_matches("http://");
+                let (addr, path) = stats.split_once('/').unwrap_or((stats, "stats"));
+                match procs::http_get(addr, &format!("/{path}"), Duration::from_secs(2))? {
+                    (200, _) => Ok(()),
+                    (status, _) => Err(format!("stats answered {status}")),
+                }
+            }
+            other => Err(format!("{other} is not a server of the stack")),
+        }
     }
 
     /// Instance names of `tier`: `web-1`, `web-2`...
@@ -574,6 +672,15 @@ impl Stack {
             })
             .map(|p| p.name.clone())
             .collect()
+    }
+
+    /// The pid of process `name` (0 while it is stopped).
+    pub fn pid(&self, name: &str) -> Option<u32> {
+        self.state
+            .procs
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.pid)
     }
 
     /// `127.0.0.1:<port>` of process `name`.
@@ -633,6 +740,20 @@ impl Stack {
             children: HashMap::new(),
             owned: false,
         })
+    }
+
+    /// Reads the state again from disk, after another process (`deploy/stack restart`)
+    /// changed it; children this handle started and that still run are kept.
+    pub fn refresh(&mut self) -> Result<(), String> {
+        let state = std::mem::take(&mut Stack::attach(&self.dir)?.state);
+        self.children.retain(|name, child| {
+            state
+                .procs
+                .iter()
+                .any(|p| &p.name == name && p.pid == child.id())
+        });
+        self.state = state;
+        Ok(())
     }
 
     /// One line per process: name, pid, alive, port, readiness.

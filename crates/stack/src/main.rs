@@ -5,9 +5,14 @@
 //!                  [--bin-dir target/release] [--haproxy-config deploy/haproxy/haproxy.cfg]
 //!                  [--fixtures fixtures/demo.json | --no-fixtures] [--log-filter info]
 //! conduit-stack status [--dir .stack]
-//! conduit-stack restart NAME... [--dir .stack]     e.g. web-1 (graceful: drain, stop, start)
+//! conduit-stack restart NAME... [--dir .stack]     e.g. web-1 (graceful: drain, stop, start),
+//!                                                  postgres, memcached or haproxy
+//! conduit-stack reload haproxy [--dir .stack]      its configuration, no connection dropped
 //! conduit-stack down [--dir .stack]
 //! ```
+//!
+//! Output that nobody reads any more (`deploy/stack status | head -1`) ends the command
+//! quietly instead of a panic.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,13 +24,31 @@ usage: conduit-stack up [--instances N] [--port 8080] [--stats-port 8404] [--dir
                         [--bin-dir target/release] [--haproxy-config deploy/haproxy/haproxy.cfg]
                         [--fixtures fixtures/demo.json | --no-fixtures] [--log-filter info]
        conduit-stack status [--dir .stack]
-       conduit-stack restart NAME... [--dir .stack]   (e.g. web-1: drain, stop, start)
+       conduit-stack restart NAME... [--dir .stack]   (web-1: drain, stop, start;
+                                                      postgres, memcached, haproxy)
+       conduit-stack reload haproxy [--dir .stack]     (no connection dropped)
        conduit-stack down [--dir .stack]";
+
+/// Prints a line to stdout; a closed pipe ends the process quietly (exit 0), as it ends
+/// any Unix tool whose reader has gone, where `println!` would panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = writeln!(out, $($arg)*).and_then(|()| out.flush()) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("conduit-stack: stdout: {e}");
+            std::process::exit(1);
+        }
+    }};
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{USAGE}");
+        say!("{USAGE}");
         return ExitCode::SUCCESS;
     }
     match run(&args) {
@@ -70,25 +93,26 @@ fn run(args: &[String]) -> Result<(), String> {
     match command.as_str() {
         "up" => {
             let stack = Stack::up(&config)?;
-            println!(
+            say!(
                 "Conduit stack up ({} instances of each tier):",
                 config.instances
             );
-            println!("  site     {}/", stack.state.public_url);
-            println!("  API      {}/api", stack.state.public_url);
-            println!("  stats    {}", stack.state.stats_url);
-            println!("  logs     {}/logs/", config.dir.display());
-            println!("stop it with: deploy/stack down");
+            say!("  site     {}/", stack.state.public_url);
+            say!("  API      {}/api", stack.state.public_url);
+            say!("  stats    {}", stack.state.stats_url);
+            say!("  logs     {}/logs/", config.dir.display());
+            say!("stop it with: deploy/stack down");
             Ok(())
         }
         "status" => {
             let stack = Stack::attach(&config.dir)?;
-            println!(
+            say!(
                 "site {}/  stats {}",
-                stack.state.public_url, stack.state.stats_url
+                stack.state.public_url,
+                stack.state.stats_url
             );
             for line in stack.status() {
-                println!("{line}");
+                say!("{line}");
             }
             Ok(())
         }
@@ -96,14 +120,20 @@ fn run(args: &[String]) -> Result<(), String> {
             let mut stack = Stack::attach(&config.dir)?;
             for name in &names {
                 stack.restart(name)?;
-                println!("{name} restarted");
+                say!("{name} restarted");
             }
+            Ok(())
+        }
+        "reload" if names == ["haproxy"] => {
+            let mut stack = Stack::attach(&config.dir)?;
+            stack.reload_haproxy()?;
+            say!("haproxy reloaded its configuration");
             Ok(())
         }
         "down" => {
             let mut stack = Stack::attach(&config.dir)?;
             stack.down()?;
-            println!("stack stopped; logs kept in {}/logs/", config.dir.display());
+            say!("stack stopped; logs kept in {}/logs/", config.dir.display());
             Ok(())
         }
         other => Err(format!("unknown command {other}\n{USAGE}")),

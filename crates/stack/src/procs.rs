@@ -121,6 +121,28 @@ pub fn http_get(addr: &str, path: &str, timeout: Duration) -> Result<(u16, Strin
     Ok((status, body))
 }
 
+/// memcached's `version` answer at `addr` (`VERSION 1.6.18`).
+pub fn memcached_version(addr: &str) -> Result<String, String> {
+    let timeout = Duration::from_secs(2);
+    let sock = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
+    let mut stream =
+        TcpStream::connect_timeout(&sock, timeout).map_err(|e| format!("{addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.write_all(b"version\r\n"))
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let mut answer = [0u8; 64];
+    let n = stream
+        .read(&mut answer)
+        .map_err(|e| format!("{addr}: no answer: {e}"))?;
+    let line = String::from_utf8_lossy(&answer[..n]).trim().to_owned();
+    if line.starts_with("VERSION ") {
+        Ok(line)
+    } else {
+        Err(format!("{addr}: answered {line:?}"))
+    }
+}
+
 /// Polls `addr` `path` until it answers 200, at most `timeout`.
 pub fn wait_ready(addr: &str, path: &str, timeout: Duration) -> Result<(), String> {
     let deadline = Instant::now() + timeout;

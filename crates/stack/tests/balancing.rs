@@ -9,60 +9,19 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use conduit_stack::{Stack, StackConfig, TIERS, haproxy, procs};
+use conduit_stack::{Stack, TIERS, haproxy, procs};
 use conduit_testkit::load::Reads;
+
+mod common;
+use common::{repo, stack};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 const ARTICLE: &str = "/article/why-your-pagination-query-is-slow";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The tier binaries of this build, built once per test process.
-fn bin_dir() -> Result<PathBuf, String> {
-    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BUILT
-        .get_or_init(conduit_stack::tier_binaries_of_this_build)
-        .clone()
-}
-
-fn servers_present() -> Result<(), String> {
-    for bin in ["haproxy", "memcached"] {
-        if procs::on_path(bin).is_none() {
-            return Err(format!("no {bin} on PATH (apt-get install {bin})"));
-        }
-    }
-    procs::postgres_bin_dir().map(drop)
-}
-
-/// A stack of two instances per tier in a temporary directory; `None` (skipped) when a
-/// server is missing outside CI.
-fn stack() -> Option<(tempfile::TempDir, Stack)> {
-    conduit_testkit::require("HAProxy, memcached and PostgreSQL", servers_present())?;
-    let dir = tempfile::Builder::new()
-        .prefix("conduit-stack-")
-        .tempdir()
-        .unwrap();
-    let config = StackConfig {
-        dir: dir.path().to_path_buf(),
-        bin_dir: bin_dir().unwrap(),
-        haproxy_config: repo().join("deploy/haproxy/haproxy.cfg"),
-        fixtures: Some(repo().join("fixtures/demo.json")),
-        instances: 2,
-        public_port: 0,
-        stats_port: 0,
-        log_filter: "info".to_owned(),
-    };
-    let stack = Stack::up(&config).unwrap_or_else(|e| panic!("stack up: {e}"));
-    Some((dir, stack.owned()))
-}
 
 /// Requests instance `name` answered so far, probes left out.
 fn served(stack: &Stack, name: &str) -> u64 {

@@ -6,7 +6,7 @@
 //! Each load runs on its own thread with its own runtime and stops when asked (or at the
 //! latest after [`MAX_RUN`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -264,9 +264,25 @@ impl WriteReport {
     }
 }
 
-/// One client publishing articles through the API, one after another, as a signed-up user.
+/// What a [`Writes`] load writes.
+#[derive(Debug, Clone)]
+pub enum WriteKind {
+    /// Articles through the API (`POST /api/articles`), acknowledged by a 2xx.
+    ApiArticles,
+    /// Comments on article `slug` through the web tier's form (`POST
+    /// /article/<slug>/comments` with the session and CSRF cookies a browser would hold),
+    /// acknowledged by the redirect back to the article.
+    FormComments {
+        /// The article commented on.
+        slug: String,
+    },
+}
+
+/// One client writing through the API or the web forms, one write after another, as a
+/// signed-up user; every write carries a unique text (`<prefix> <n>`) to find it by later.
 pub struct Writes {
     stop: Arc<AtomicBool>,
+    held: Arc<AtomicBool>,
     report: Arc<Mutex<WriteReport>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -274,53 +290,61 @@ pub struct Writes {
 impl Writes {
     /// Starts publishing articles titled `<prefix> <n>` with `token`, `pause` apart.
     pub fn start(base: &str, token: &str, prefix: &str, pause: Duration) -> Writes {
+        Self::start_kind(base, token, prefix, pause, WriteKind::ApiArticles)
+    }
+
+    /// Starts writing `kind` with texts `<prefix> <n>` as the holder of `token`, `pause`
+    /// apart.
+    pub fn start_kind(
+        base: &str,
+        token: &str,
+        prefix: &str,
+        pause: Duration,
+        kind: WriteKind,
+    ) -> Writes {
         let stop = Arc::new(AtomicBool::new(false));
+        let held = Arc::new(AtomicBool::new(false));
         let report = Arc::new(Mutex::new(WriteReport::default()));
-        let (s, r) = (stop.clone(), report.clone());
+        let (s, h, r) = (stop.clone(), held.clone(), report.clone());
         let (base, token, prefix) = (base.to_owned(), token.to_owned(), prefix.to_owned());
         let thread = std::thread::spawn(move || {
             runtime().block_on(async move {
-                let http = client();
+                // Redirects are answers here: the form's success is its 303.
+                let http = reqwest::Client::builder()
+                    .timeout(REQUEST_TIMEOUT)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap_or_else(|e| panic!("an HTTP client: {e}"));
+                let csrf = format!("{:032x}", fastrand::u128(..));
                 let started = Instant::now();
                 let mut n = 0u64;
                 while !s.load(Ordering::Relaxed) && started.elapsed() < MAX_RUN {
+                    if h.load(Ordering::Relaxed) {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
                     n += 1;
-                    let title = format!("{prefix} {n}");
-                    let body = json!({"article": {"title": title, "description": "written under load",
-                        "body": "Counted before and after.", "tagList": ["load"]}});
-                    let answer = http
-                        .post(format!("{base}/api/articles"))
-                        .header("authorization", format!("Token {token}"))
-                        .json(&body)
-                        .send()
-                        .await;
-                    // (acknowledged, refusal's answer, what no outage may give)
-                    let (acked, answer, wrong) = match answer {
-                        Ok(a) if a.status().is_success() => {
-                            let _ = a.bytes().await;
-                            (true, String::new(), None)
-                        }
-                        Ok(a) => {
-                            let status = a.status().as_u16();
-                            let json = a.json::<Value>().await.is_ok_and(|v| v["errors"].is_object());
-                            // A proxy's own 502/504 (a connection lost mid-request) is
-                            // not JSON; every answer of the tiers is.
-                            let wrong = (status == 500 || (!json && !matches!(status, 502 | 504)))
-                                .then(|| format!("{title}: {status} (JSON errors: {json})"));
-                            (false, status.to_string(), wrong)
-                        }
-                        Err(e) => {
-                            let wrong = (!e.is_timeout()).then(|| format!("{title}: {e}"));
-                            (false, "error".to_owned(), wrong)
-                        }
+                    let text = format!("{prefix} {n}");
+                    let request = match &kind {
+                        WriteKind::ApiArticles => http
+                            .post(format!("{base}/api/articles"))
+                            .header("authorization", format!("Token {token}"))
+                            .json(&json!({"article": {"title": text, "description": "written under load",
+                                "body": "Counted before and after.", "tagList": ["load"]}})),
+                        WriteKind::FormComments { slug } => http
+                            .post(format!("{base}/article/{slug}/comments"))
+                            .header("cookie", format!("conduit_session={token}; conduit_csrf={csrf}"))
+                            .header("content-type", "application/x-www-form-urlencoded")
+                            .body(format!("body={}&csrf={csrf}", form_encode(&text))),
                     };
+                    let (acked, answer, wrong) = write_once(request, &kind, &text).await;
                     {
                         let mut report = r.lock().unwrap_or_else(|e| e.into_inner());
                         report.never_ok.extend(wrong);
                         if acked {
-                            report.acknowledged.push(title);
+                            report.acknowledged.push(text);
                         } else {
-                            report.refused.push((title, answer));
+                            report.refused.push((text, answer));
                         }
                     }
                     tokio::time::sleep(pause).await;
@@ -329,9 +353,16 @@ impl Writes {
         });
         Writes {
             stop,
+            held,
             report,
             thread: Some(thread),
         }
+    }
+
+    /// Holds the writes (`true`: the write in flight finishes, no new one starts) or lets
+    /// them go on: a test can have pages cached after the last write before an outage.
+    pub fn hold(&self, held: bool) {
+        self.held.store(held, Ordering::Relaxed);
     }
 
     /// Stops the load and returns what it saw.
@@ -345,6 +376,64 @@ impl Writes {
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
+}
+
+/// Sends one write: (acknowledged, the refusal's answer, what no outage may give).
+async fn write_once(
+    request: reqwest::RequestBuilder,
+    kind: &WriteKind,
+    text: &str,
+) -> (bool, String, Option<String>) {
+    let answer = match request.send().await {
+        Ok(a) => a,
+        Err(e) => {
+            let wrong = (!e.is_timeout()).then(|| format!("{text}: {e}"));
+            return (false, "error".to_owned(), wrong);
+        }
+    };
+    let status = answer.status().as_u16();
+    let header = |name| {
+        answer
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (location, content_type) = (header("location"), header("content-type"));
+    let body = answer.bytes().await.unwrap_or_default();
+    let acked = match kind {
+        WriteKind::ApiArticles => (200..300).contains(&status),
+        WriteKind::FormComments { .. } => status == 303 && location.starts_with("/article/"),
+    };
+    if acked {
+        return (true, String::new(), None);
+    }
+    // The tiers answer every error in kind (the API's JSON, the site's page); only a
+    // proxy's own 502/504 (a connection lost mid-request) may be anything else.
+    let in_kind = match kind {
+        WriteKind::ApiArticles => {
+            serde_json::from_slice::<Value>(&body).is_ok_and(|v| v["errors"].is_object())
+        }
+        WriteKind::FormComments { .. } => content_type.starts_with("text/html"),
+    };
+    let wrong = (status == 500 || (!in_kind && !matches!(status, 502 | 504)))
+        .then(|| format!("{text}: {status} {content_type:?}"));
+    (false, status.to_string(), wrong)
+}
+
+/// `application/x-www-form-urlencoded` for one value.
+fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                char::from(b).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 impl Drop for Writes {
@@ -402,14 +491,65 @@ pub fn titles_by(base: &str, author: &str) -> Result<Vec<String>, String> {
     })
 }
 
-/// Checks `report` against what is stored: every acknowledged write is there, none is there
-/// twice, and a refused write is there only when its answer could have been lost after the
-/// commit (a proxy's 502/504 or a transport error, never a 4xx/503 the tiers gave).
-/// Returns (acknowledged, stored).
-pub fn check_writes(base: &str, author: &str, report: &WriteReport) -> (usize, usize) {
-    let stored = titles_by(base, author).unwrap_or_else(|e| panic!("reading back the writes: {e}"));
+/// [`check_stored`] for the articles written by `author` through the API whose titles start
+/// with `prefix` (a [`Writes`] load's). Returns (acknowledged, stored).
+pub fn check_writes(
+    base: &str,
+    author: &str,
+    prefix: &str,
+    report: &WriteReport,
+) -> (usize, usize) {
+    let stored: Vec<String> = titles_by(base, author)
+        .unwrap_or_else(|e| panic!("reading back the writes: {e}"))
+        .into_iter()
+        .filter(|t| t.starts_with(&format!("{prefix} ")))
+        .collect();
+    check_stored(&stored, report)
+}
+
+/// [`check_stored`] for comments on `slug` whose texts start with `prefix`. Returns
+/// (acknowledged, stored).
+pub fn check_comments(
+    base: &str,
+    slug: &str,
+    prefix: &str,
+    report: &WriteReport,
+) -> (usize, usize) {
+    let stored: Vec<String> = comments_on(base, slug)
+        .unwrap_or_else(|e| panic!("reading back the comments: {e}"))
+        .into_iter()
+        .filter(|c| c.starts_with(&format!("{prefix} ")))
+        .collect();
+    check_stored(&stored, report)
+}
+
+/// The bodies of every comment on `slug`, through the API at `base`.
+pub fn comments_on(base: &str, slug: &str) -> Result<Vec<String>, String> {
+    runtime().block_on(async {
+        let url = format!("{base}/api/articles/{slug}/comments");
+        let answer = client().get(&url).send().await.map_err(|e| e.to_string())?;
+        if !answer.status().is_success() {
+            return Err(format!("{url}: {}", answer.status()));
+        }
+        let page: Value = answer.json().await.map_err(|e| e.to_string())?;
+        Ok(page["comments"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c["body"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    })
+}
+
+/// Checks `report` against what is `stored`: every acknowledged write is there, none is
+/// there twice, and a refused write is there only when its answer could have been lost after
+/// the commit (a proxy's 502/504, a timeout or a transport error, never a 4xx/503 the tiers
+/// gave). Returns (acknowledged, stored).
+pub fn check_stored(stored: &[String], report: &WriteReport) -> (usize, usize) {
     let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
-    for t in &stored {
+    for t in stored {
         *counts.entry(t.as_str()).or_default() += 1;
     }
     let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
@@ -435,6 +575,72 @@ pub fn check_writes(base: &str, author: &str, report: &WriteReport) -> (usize, u
         "refused yet stored: {wrongly_stored:?}"
     );
     (report.acknowledged.len(), stored.len())
+}
+
+/// One GET: status, headers (lower-case names) and body; `Err` when there was no answer.
+pub fn get(url: &str) -> Result<(u16, HashMap<String, String>, String), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let answer = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| e.to_string())?
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        let status = answer.status().as_u16();
+        let headers = answer
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        let body = answer.text().await.map_err(|e| format!("{url}: {e}"))?;
+        Ok((status, headers, body))
+    })
+}
+
+/// Polls `ready` every 250 ms until it is true: how long that took, or an error naming
+/// `what` after `timeout`.
+pub fn wait_until(
+    timeout: Duration,
+    what: &str,
+    mut ready: impl FnMut() -> bool,
+) -> Result<Duration, String> {
+    let started = Instant::now();
+    loop {
+        if ready() {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > timeout {
+            return Err(format!("timed out after {timeout:?} waiting for {what}"));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Publishes one article titled `title` through the API as the holder of `token`; its slug.
+pub fn publish(base: &str, token: &str, title: &str) -> Result<String, String> {
+    runtime().block_on(async {
+        let body = json!({"article": {"title": title, "description": "one write",
+            "body": "Published by a test.", "tagList": []}});
+        let answer = client()
+            .post(format!("{base}/api/articles"))
+            .header("authorization", format!("Token {token}"))
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = answer.status();
+        let value: Value = answer.json().await.map_err(|e| e.to_string())?;
+        match value["article"]["slug"].as_str() {
+            Some(slug) if status.is_success() => Ok(slug.to_owned()),
+            _ => Err(format!("publishing answered {status}: {value}")),
+        }
+    })
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -207,6 +207,8 @@ async fn experience_down_gives_a_503_page_in_the_layout() {
     );
     assert_eq!(page.text("div.error-page h1"), "503");
     assert_eq!(page.text("a.navbar-brand"), "conduit");
+    assert_eq!(page.headers.get("retry-after").unwrap(), "5");
+    assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
     assert_eq!(site.get("/health").await.status, 200);
     assert_eq!(site.get("/ready").await.status, 503);
 }
