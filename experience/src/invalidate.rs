@@ -28,8 +28,10 @@ pub async fn bump_after_writes(
         .then(|| req.app_data::<web::Data<PageCache>>().cloned())
         .flatten();
     let res = next.call(req).await?;
+    // A write whose outcome is unknown (interrupted: 502, timed out: 504) may have been
+    // made: pages are made stale for it too.
     if let Some(cache) = cache
-        && res.status().is_success()
+        && (res.status().is_success() || matches!(res.status().as_u16(), 502 | 504))
         && let Err(error) = cache.bump().await
     {
         // The cache logs the outage once; the bump is retried in the background.

@@ -27,6 +27,11 @@ pub enum Error {
     /// 503: the database cannot be reached (or the pool is exhausted).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database connection was lost while a statement ran (the server restarted or was
+    /// killed). A read answers 503 as for [`Error::Unavailable`]; a write may have been
+    /// committed before the connection went, so `write_outcome` answers it 502.
+    #[error("database connection lost: {0}")]
+    ConnectionLost(String),
     /// 500: a bug or an unexpected database answer; the client sees nothing more.
     #[error("internal error: {0}")]
     Internal(String),
@@ -57,7 +62,7 @@ impl From<DieselError> for Error {
                 // The server went away under an open connection (restarted, killed, its
                 // network cut): an outage the caller can retry, not a bug.
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
-                    Self::Unavailable(info.message().into())
+                    Self::ConnectionLost(info.message().into())
                 }
                 _ => Self::Internal(format!("{kind:?}: {}", info.message())),
             },
@@ -96,7 +101,7 @@ impl ResponseError for Error {
             Self::Taken(_) => StatusCode::CONFLICT,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::ConnectionLost(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -107,7 +112,7 @@ impl ResponseError for Error {
             Self::Taken(field) => ErrorBody::new(*field, "has already been taken"),
             Self::Forbidden(subject) => ErrorBody::new(*subject, "forbidden"),
             Self::Invalid(body) => body.clone(),
-            Self::Unavailable(cause) => {
+            Self::Unavailable(cause) | Self::ConnectionLost(cause) => {
                 tracing::warn!(%cause, "database unavailable");
                 ErrorBody::new("database", "is unavailable, try again shortly")
             }
@@ -118,6 +123,35 @@ impl ResponseError for Error {
         };
         HttpResponse::build(self.status_code()).json(body)
     }
+}
+
+/// Middleware: a write whose database connection was lost mid-statement may have been
+/// committed, so it answers 502 ("interrupted"), never the 503 that tells a client nothing
+/// was done and it may retry (found by the container drill: an article answered 503 while
+/// PostgreSQL stopped was stored).
+pub async fn write_outcome(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let write = !matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
+    let res = next.call(req).await?;
+    let lost = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<Error>())
+        .is_some_and(|e| matches!(e, Error::ConnectionLost(_)));
+    if write && lost {
+        let (req, _) = res.into_parts();
+        let answer = HttpResponse::BadGateway().json(ErrorBody::new(
+            "database",
+            "connection lost while writing: the change may have been made",
+        ));
+        return Ok(actix_web::dev::ServiceResponse::new(req, answer).map_into_right_body());
+    }
+    Ok(res.map_into_left_body())
 }
 
 #[cfg(test)]
@@ -137,6 +171,37 @@ mod tests {
         );
     }
 
+    #[actix_web::test]
+    async fn a_write_that_lost_its_connection_is_interrupted_and_a_read_unavailable() {
+        use actix_web::{App, test, web};
+        async fn lost() -> Result<HttpResponse, Error> {
+            Err(Error::ConnectionLost("server closed the connection".into()))
+        }
+        async fn down() -> Result<HttpResponse, Error> {
+            Err(Error::Unavailable("pool timed out".into()))
+        }
+        let app = test::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(write_outcome))
+                .route("/lost", web::to(lost))
+                .route("/down", web::to(down)),
+        )
+        .await;
+        for (method, path, status) in [
+            (actix_web::http::Method::POST, "/lost", 502),
+            (actix_web::http::Method::PATCH, "/lost", 502),
+            (actix_web::http::Method::GET, "/lost", 503),
+            (actix_web::http::Method::POST, "/down", 503),
+        ] {
+            let req = test::TestRequest::default()
+                .method(method.clone())
+                .uri(path)
+                .to_request();
+            let res = test::call_service(&app, req).await;
+            assert_eq!(res.status().as_u16(), status, "{method} {path}");
+        }
+    }
+
     #[test]
     fn a_connection_the_server_dropped_is_an_outage_not_a_bug() {
         for kind in [
@@ -147,7 +212,8 @@ mod tests {
                 kind,
                 Box::new("no connection to the server".to_owned()),
             ));
-            assert!(matches!(err, Error::Unavailable(_)), "{kind:?}: {err:?}");
+            assert!(matches!(err, Error::ConnectionLost(_)), "{kind:?}: {err:?}");
+            assert_eq!(err.status_code(), StatusCode::SERVICE_UNAVAILABLE);
         }
     }
 }

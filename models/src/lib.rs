@@ -103,6 +103,7 @@ pub fn run_with_database(
         App::new()
             .app_data(state.clone())
             .app_data(metrics.clone())
+            .wrap(from_fn(error::write_outcome))
             .wrap(from_fn(request_context))
             .configure(json::extractor_config(body_limit))
             .configure(health_routes(ready.clone()))

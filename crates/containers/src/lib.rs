@@ -207,12 +207,8 @@ impl Deployment {
         ))?;
         deployment.script("secrets", &[])?;
         let started = Instant::now();
-        let mut args = vec!["up".to_owned(), "-d".to_owned()];
-        for (service, n) in scale {
-            args.extend(["--scale".to_owned(), format!("{service}={n}")]);
-        }
         deployment
-            .compose(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .scale(scale)
             .and_then(|_| deployment.wait_healthy(scale, Duration::from_secs(120)))
             .map_err(|e| format!("{e}\n{}", deployment.diagnosis()))?;
         Ok((deployment, started.elapsed()))
@@ -243,6 +239,17 @@ impl Deployment {
             .args(args)
             .envs(self.env())
             .current_dir(repo()))
+    }
+
+    /// `docker-compose up -d --no-recreate --scale SERVICE=N...`: starts what is missing
+    /// (the whole deployment the first time), scales the services named, and leaves every
+    /// running container as it is.
+    pub fn scale(&self, scale: &[(&str, usize)]) -> Result<String, String> {
+        let mut args = vec!["up".to_owned(), "-d".to_owned(), "--no-recreate".to_owned()];
+        for (service, n) in scale {
+            args.extend(["--scale".to_owned(), format!("{service}={n}")]);
+        }
+        self.compose(&args.iter().map(String::as_str).collect::<Vec<_>>())
     }
 
     /// `deploy/docker/<name> ARGS` in this deployment's environment.

@@ -68,18 +68,23 @@ fn up_from_nothing_serves_the_site_and_down_leaves_nothing_behind() {
     ])
     .unwrap();
     assert_eq!(exit.trim(), "exited 0");
-    // `up` again changes nothing and loads nothing twice.
-    d.compose(&[
-        "up",
-        "-d",
+    // `up` again (as an operator would, recreating what changed: nothing) loads nothing
+    // twice; the one-shot migrate runs again and finds nothing to do.
+    let ids = d.containers("models");
+    let scale = [
         "--scale",
         "web=2",
         "--scale",
         "experience=2",
         "--scale",
         "models=2",
-    ])
-    .unwrap();
+    ];
+    d.compose(&[&["up", "-d"][..], &scale].concat()).unwrap();
+    assert_eq!(
+        d.containers("models"),
+        ids,
+        "a second `up` recreated models"
+    );
     d.wait_healthy(&TWO_EACH, Duration::from_secs(60)).unwrap();
     let (_, _, again) = get(&format!("{}/api/articles?limit=100", d.base())).unwrap();
     let again = serde_json::from_str::<serde_json::Value>(&again).unwrap()["articlesCount"].clone();
@@ -140,18 +145,7 @@ fn scaling_out_sends_traffic_to_every_new_replica_and_scaling_in_under_load_fail
 
     let out = [("web", 3), ("experience", 2), ("models", 2)];
     let started = Instant::now();
-    d.compose(&[
-        "up",
-        "-d",
-        "--no-recreate",
-        "--scale",
-        "web=3",
-        "--scale",
-        "experience=2",
-        "--scale",
-        "models=2",
-    ])
-    .unwrap();
+    d.scale(&out).unwrap();
     d.wait_healthy(&out, Duration::from_secs(60)).unwrap();
     eprintln!(
         "scaled out to web=3 experience=2 models=2 in {:?}",
@@ -185,18 +179,7 @@ fn scaling_out_sends_traffic_to_every_new_replica_and_scaling_in_under_load_fail
     }
 
     let started = Instant::now();
-    d.compose(&[
-        "up",
-        "-d",
-        "--no-recreate",
-        "--scale",
-        "web=1",
-        "--scale",
-        "experience=1",
-        "--scale",
-        "models=1",
-    ])
-    .unwrap();
+    d.scale(&one_each).unwrap();
     d.wait_healthy(&one_each, Duration::from_secs(60)).unwrap();
     eprintln!("scaled in to one of each in {:?}", started.elapsed());
     std::thread::sleep(Duration::from_secs(2));
@@ -219,18 +202,7 @@ fn killing_a_container_of_each_tier_under_load_fails_no_read_and_replays_no_writ
         std::thread::sleep(Duration::from_secs(4));
         // Back by itself (restart: unless-stopped), or by `up` as an operator would.
         if d.containers(tier).len() < 2 {
-            d.compose(&[
-                "up",
-                "-d",
-                "--no-recreate",
-                "--scale",
-                "web=2",
-                "--scale",
-                "experience=2",
-                "--scale",
-                "models=2",
-            ])
-            .unwrap();
+            d.scale(&TWO_EACH).unwrap();
         }
         let back = d.wait_healthy(&TWO_EACH, Duration::from_secs(60)).unwrap();
         eprintln!(

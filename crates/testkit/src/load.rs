@@ -499,12 +499,7 @@ pub fn check_writes(
     prefix: &str,
     report: &WriteReport,
 ) -> (usize, usize) {
-    let stored: Vec<String> = titles_by(base, author)
-        .unwrap_or_else(|e| panic!("reading back the writes: {e}"))
-        .into_iter()
-        .filter(|t| t.starts_with(&format!("{prefix} ")))
-        .collect();
-    check_stored(&stored, report)
+    check_prefixed(titles_by(base, author), prefix, report)
 }
 
 /// [`check_stored`] for comments on `slug` whose texts start with `prefix`. Returns
@@ -515,10 +510,19 @@ pub fn check_comments(
     prefix: &str,
     report: &WriteReport,
 ) -> (usize, usize) {
-    let stored: Vec<String> = comments_on(base, slug)
-        .unwrap_or_else(|e| panic!("reading back the comments: {e}"))
+    check_prefixed(comments_on(base, slug), prefix, report)
+}
+
+/// [`check_stored`] for the texts of `read` that start with `prefix`.
+fn check_prefixed(
+    read: Result<Vec<String>, String>,
+    prefix: &str,
+    report: &WriteReport,
+) -> (usize, usize) {
+    let stored: Vec<String> = read
+        .unwrap_or_else(|e| panic!("reading back the writes: {e}"))
         .into_iter()
-        .filter(|c| c.starts_with(&format!("{prefix} ")))
+        .filter(|t| t.starts_with(&format!("{prefix} ")))
         .collect();
     check_stored(&stored, report)
 }
