@@ -56,6 +56,9 @@ impl ClientError {
     }
 }
 
+/// How many times a read is sent when its connection fails before any answer.
+const READ_ATTEMPTS: u32 = 3;
+
 fn from_reqwest(e: reqwest::Error) -> ClientError {
     if e.is_timeout() {
         ClientError::Timeout
@@ -163,17 +166,23 @@ impl JsonClient {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let res = match req.try_clone() {
-            Some(again) if idempotent => match req.send().await {
-                // A kept-alive connection that the other side closed as this request went
-                // out on it (a balancer reloading, an instance stopping): nothing answered,
-                // so a read goes once more, on a fresh connection. Never a write.
-                Err(e) if !e.is_timeout() && (e.is_connect() || e.is_request()) => {
-                    again.send().await
-                }
-                answered => answered,
-            },
-            _ => req.send().await,
+        // A kept-alive connection that the other side closed as a request went out on it (a
+        // balancer reloading, an instance stopping) fails at once and answers nothing: a
+        // read goes again (up to READ_ATTEMPTS in all; the pool may hold several such
+        // connections). Never a write.
+        let mut attempt = 1;
+        let res = loop {
+            let again = if idempotent { req.try_clone() } else { None };
+            match req.send().await {
+                Err(e) if !e.is_timeout() && (e.is_connect() || e.is_request()) => match again {
+                    Some(next) if attempt < READ_ATTEMPTS => {
+                        attempt += 1;
+                        req = next;
+                    }
+                    _ => break Err(e),
+                },
+                answered => break answered,
+            }
         }
         .map_err(from_reqwest)?;
         let status = res.status();
