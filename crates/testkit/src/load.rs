@@ -444,20 +444,31 @@ impl Drop for Writes {
 
 /// Signs up `username` through the API at `base` and returns the token.
 pub fn sign_up(base: &str, username: &str) -> Result<String, String> {
+    let body = json!({"user": {"username": username, "email": format!("{username}@load.example"),
+        "password": "load-test-password"}});
+    post_json(base, "/api/users", None, &body, "/user/token")
+}
+
+/// POSTs `body` to `base``path` (as the holder of `token`, if any) and returns the string
+/// at JSON `pointer` of a 2xx answer.
+fn post_json(
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &Value,
+    pointer: &str,
+) -> Result<String, String> {
     runtime().block_on(async {
-        let body = json!({"user": {"username": username, "email": format!("{username}@load.example"),
-            "password": "load-test-password"}});
-        let answer = client()
-            .post(format!("{base}/api/users"))
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut request = client().post(format!("{base}{path}")).json(body);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Token {token}"));
+        }
+        let answer = request.send().await.map_err(|e| e.to_string())?;
         let status = answer.status();
         let value: Value = answer.json().await.map_err(|e| e.to_string())?;
-        match value["user"]["token"].as_str() {
-            Some(token) if status.is_success() => Ok(token.to_owned()),
-            _ => Err(format!("sign-up answered {status}: {value}")),
+        match value.pointer(pointer).and_then(Value::as_str) {
+            Some(found) if status.is_success() => Ok(found.to_owned()),
+            _ => Err(format!("POST {path} answered {status}: {value}")),
         }
     })
 }
@@ -628,23 +639,9 @@ pub fn wait_until(
 
 /// Publishes one article titled `title` through the API as the holder of `token`; its slug.
 pub fn publish(base: &str, token: &str, title: &str) -> Result<String, String> {
-    runtime().block_on(async {
-        let body = json!({"article": {"title": title, "description": "one write",
-            "body": "Published by a test.", "tagList": []}});
-        let answer = client()
-            .post(format!("{base}/api/articles"))
-            .header("authorization", format!("Token {token}"))
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = answer.status();
-        let value: Value = answer.json().await.map_err(|e| e.to_string())?;
-        match value["article"]["slug"].as_str() {
-            Some(slug) if status.is_success() => Ok(slug.to_owned()),
-            _ => Err(format!("publishing answered {status}: {value}")),
-        }
-    })
+    let body = json!({"article": {"title": title, "description": "one write",
+        "body": "Published by a test.", "tagList": []}});
+    post_json(base, "/api/articles", Some(token), &body, "/article/slug")
 }
 
 fn runtime() -> tokio::runtime::Runtime {
