@@ -12,6 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub use conduit_stack::haproxy::ServerState;
 pub use conduit_testkit::load::{get, wait_until};
 
 /// The tag the tests build and run the images under.
@@ -101,55 +102,15 @@ pub fn image_of(id: &str) -> String {
         .unwrap_or_default()
 }
 
-/// One server of an HAProxy backend, from the stats page.
-#[derive(Debug, Clone)]
-pub struct Server {
-    /// HAProxy's name for it (`web1`...).
-    pub name: String,
-    /// The address DNS gave it (`172.18.0.7:8000`), empty while the slot is unused.
-    pub addr: String,
-    /// `UP`, `DOWN`, `MAINT (resolution)`...
-    pub status: String,
-    /// HTTP requests it has answered (HAProxy's `stot`: sessions, one per request here).
-    pub requests: u64,
-}
-
-/// The servers of `backend` on the stats page at `stats` (`host:port`).
-pub fn pool(stats: &str, backend: &str) -> Result<Vec<Server>, String> {
+/// The servers of `backend` on HAProxy's stats page at `stats` (`host:port`).
+pub fn pool(stats: &str, backend: &str) -> Result<Vec<ServerState>, String> {
     let (status, _, csv) = get(&format!("http://{stats}/stats;csv"))?;
     if status != 200 {
         return Err(format!("HAProxy stats answered {status}"));
     }
-    let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<&str> = lines
-        .next()
-        .ok_or("empty stats")?
-        .trim_start_matches("# ")
-        .split(',')
-        .collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .ok_or_else(|| format!("no {name} column"))
-    };
-    let (px, sv, st, stot, addr) = (
-        col("pxname")?,
-        col("svname")?,
-        col("status")?,
-        col("stot")?,
-        col("addr")?,
-    );
-    Ok(lines
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .filter(|f| f.len() > addr && f[px] == backend && !["FRONTEND", "BACKEND"].contains(&f[sv]))
-        .map(|f| Server {
-            name: f[sv].to_owned(),
-            addr: f[addr].to_owned(),
-            status: f[st].to_owned(),
-            requests: f[stot].parse().unwrap_or(0),
-        })
-        .collect())
+    let mut servers = conduit_stack::haproxy::parse_stat(&csv)?;
+    servers.retain(|s| s.backend == backend);
+    Ok(servers)
 }
 
 /// Runs `cleanup` (a shell command) once this test process is gone, however it ends: a test

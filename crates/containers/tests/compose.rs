@@ -164,9 +164,9 @@ fn scaling_out_sends_traffic_to_every_new_replica_and_scaling_in_under_load_fail
             .map(|s| {
                 let earlier = before
                     .iter()
-                    .find(|b| b.name == s.name)
-                    .map_or(0, |b| b.requests);
-                (s.addr.clone(), s.requests - earlier)
+                    .find(|b| b.server == s.server)
+                    .map_or(0, |b| b.sessions);
+                (s.addr.clone(), s.sessions - earlier)
             })
             .collect();
         eprintln!("{tier}: requests per replica in 5 s after scaling out: {served:?}");

@@ -60,6 +60,9 @@ pub struct ServerState {
     pub backend: String,
     /// The server (`web1`...).
     pub server: String,
+    /// Its address (`127.0.0.1:9001`; what DNS gave a `server-template` slot, empty while
+    /// the slot is unused).
+    pub addr: String,
     /// `UP`, `DOWN`, `MAINT`, `UP 1/2`...
     pub status: String,
     /// Requests sent to it so far (`stot`).
@@ -75,24 +78,46 @@ pub fn servers(addr: &str) -> Result<Vec<ServerState>, String> {
     stream
         .write_all(b"show stat\n")
         .map_err(|e| format!("HAProxy admin {addr}: {e}"))?;
-    let mut lines = BufReader::new(stream).lines().map_while(Result::ok);
-    let header = lines.next().ok_or("HAProxy admin: empty answer")?;
+    let mut csv = String::new();
+    // The answer ends with an empty line; the socket stays open until the timeout otherwise.
+    for line in BufReader::new(stream).lines().map_while(Result::ok) {
+        if line.is_empty() {
+            break;
+        }
+        csv.push_str(&line);
+        csv.push('\n');
+    }
+    parse_stat(&csv).map_err(|e| format!("HAProxy admin {addr}: {e}"))
+}
+
+/// Every server of every backend in HAProxy's statistics as CSV (the runtime API's `show
+/// stat`, or the stats page's `;csv`).
+pub fn parse_stat(csv: &str) -> Result<Vec<ServerState>, String> {
+    let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
+    let header = lines.next().ok_or("empty statistics")?;
     let columns: Vec<&str> = header.trim_start_matches("# ").split(',').collect();
     let col = |name: &str| {
         columns
             .iter()
             .position(|c| *c == name)
-            .ok_or_else(|| format!("HAProxy admin: no {name} column"))
+            .ok_or_else(|| format!("no {name} column"))
     };
-    let (px, sv, status, stot) = (col("pxname")?, col("svname")?, col("status")?, col("stot")?);
+    let (px, sv, status, stot, addr) = (
+        col("pxname")?,
+        col("svname")?,
+        col("status")?,
+        col("stot")?,
+        col("addr")?,
+    );
+    let last = px.max(sv).max(status).max(stot).max(addr);
     Ok(lines
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split(',').map(str::to_owned).collect::<Vec<_>>())
-        .filter(|f| f.len() > stot && !matches!(f[sv].as_str(), "FRONTEND" | "BACKEND"))
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f.len() > last && !matches!(f[sv], "FRONTEND" | "BACKEND"))
         .map(|f| ServerState {
-            backend: f[px].clone(),
-            server: f[sv].clone(),
-            status: f[status].clone(),
+            backend: f[px].to_owned(),
+            server: f[sv].to_owned(),
+            addr: f[addr].to_owned(),
+            status: f[status].to_owned(),
             sessions: f[stot].parse().unwrap_or(0),
         })
         .collect())
@@ -101,6 +126,31 @@ pub fn servers(addr: &str) -> Result<Vec<ServerState>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statistics_give_each_server_with_its_address_and_requests() {
+        let csv = "# pxname,svname,qcur,stot,status,addr\n\
+                   web,FRONTEND,,10,OPEN,\n\
+                   web,web1,0,7,UP,10.0.0.5:8000\n\
+                   web,web2,0,0,MAINT (resolution),\n\
+                   web,BACKEND,0,7,UP,\n";
+        let servers = parse_stat(csv).unwrap();
+        assert_eq!(servers.len(), 2);
+        assert_eq!(
+            (
+                servers[0].server.as_str(),
+                servers[0].addr.as_str(),
+                servers[0].sessions
+            ),
+            ("web1", "10.0.0.5:8000", 7)
+        );
+        assert_eq!(servers[1].status, "MAINT (resolution)");
+        assert!(
+            parse_stat("# pxname,svname\n")
+                .unwrap_err()
+                .contains("status")
+        );
+    }
 
     #[test]
     fn each_server_template_becomes_one_server_line_per_instance() {
