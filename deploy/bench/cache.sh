@@ -24,7 +24,7 @@ start_memcached
 cache="memcache://$MC_ADDR"
 
 start models DATABASE_POOL_SIZE="${POOL:-4}"; MODELS_PID=$PID; models_port=$PORT
-start experience MODELS_URL="http://127.0.0.1:$models_port" CONDUIT_DEV=1 MEMCACHED_URL="$cache"
+start experience MODELS_URL="http://127.0.0.1:$models_port" MEMCACHED_URL="$cache"
 EXPERIENCE_PID=$PID; experience_port=$PORT
 start web EXPERIENCE_URL="http://127.0.0.1:$experience_port" MEMCACHED_URL="$cache"
 CACHED_PID=$PID; cached=http://127.0.0.1:$PORT

@@ -18,7 +18,7 @@ cargo build -q --release -p models -p experience
 demo_database
 
 start models DATABASE_POOL_SIZE="${POOL:-4}"; MODELS_PID=$PID; models_port=$PORT
-start experience MODELS_URL="http://127.0.0.1:$models_port" CONDUIT_DEV=1; EXPERIENCE_PID=$PID
+start experience MODELS_URL="http://127.0.0.1:$models_port"; EXPERIENCE_PID=$PID
 base=http://127.0.0.1:$PORT
 wait_http "$base/ready"
 slug=$(curl -fsS "$base/api/articles?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"][0]["slug"])')

@@ -2,6 +2,14 @@
 # as an unprivileged user when we are root, stopped and removed on exit.
 # shellcheck shell=bash
 
+# The tiers' secrets, random for each run: a signing key for experience and the internal
+# credential every tier presents to the next (nothing is built in). Exported, so `start`
+# hands them on; `curl_internal` presents the credential as the tiers do.
+JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+INTERNAL_CREDENTIAL=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export JWT_SECRET INTERNAL_CREDENTIAL
+CREDENTIAL_HEADER="conduit-internal-credential: $INTERNAL_CREDENTIAL"
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

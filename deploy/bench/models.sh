@@ -40,19 +40,19 @@ fi
 start models DATABASE_POOL_SIZE="${POOL:-4}"; MODELS_PID=$PID; port=$PORT
 base=http://127.0.0.1:$port
 wait_http "$base/ready"
-slug=$(curl -fsS "$base/articles?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"][0]["slug"])')
-viewer=$(curl -fsS "$base/users/by-username/kai" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-total=$(curl -fsS "$base/articles?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles_count"])')
+slug=$(curl -fsS -H "$CREDENTIAL_HEADER" "$base/articles?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"][0]["slug"])')
+viewer=$(curl -fsS -H "$CREDENTIAL_HEADER" "$base/users/by-username/kai" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+total=$(curl -fsS -H "$CREDENTIAL_HEADER" "$base/articles?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles_count"])')
 
 echo
 echo "models tier over PostgreSQL, $total articles, wrk -t2 -c32 -d${DURATION}s"
 printf '| %-28s | %10s | %8s | %8s | %s\n' case req/s p50 p99 errors
 printf '|%s|\n' "------------------------------|------------|----------|----------|------------"
-bench "list 20 (anonymous)" "$base/articles?limit=20"
-bench "list 20 (signed in)" "$base/articles?limit=20&viewer=$viewer"
-bench "list 20 by tag" "$base/articles?limit=20&tag=rust"
-bench "article by slug" "$base/articles/$slug"
-bench "tags" "$base/tags"
+bench "list 20 (anonymous)" "$base/articles?limit=20" -H "$CREDENTIAL_HEADER"
+bench "list 20 (signed in)" "$base/articles?limit=20&viewer=$viewer" -H "$CREDENTIAL_HEADER"
+bench "list 20 by tag" "$base/articles?limit=20&tag=rust" -H "$CREDENTIAL_HEADER"
+bench "article by slug" "$base/articles/$slug" -H "$CREDENTIAL_HEADER"
+bench "tags" "$base/tags" -H "$CREDENTIAL_HEADER"
 echo "models RSS after load: $(rss_mib "$MODELS_PID") MiB"
 
 if [ "$ARTICLES" -gt 0 ]; then
@@ -68,7 +68,7 @@ if [ "$ARTICLES" -gt 0 ]; then
     for q in "limit=20" "limit=20&offset=500000" "tag=rust&limit=20" "author=user42&limit=20" \
              "favorited=user42&limit=20" "feed=$viewer&limit=20" "limit=20&viewer=$viewer"; do
         echo "--- GET /articles?$q"
-        curl -fsS -o /dev/null "$base/articles?$q"
+        curl -fsS -H "$CREDENTIAL_HEADER" -o /dev/null "$base/articles?$q"
         sleep 0.2
         tail -n +"$((lines + 1))" "$work/pg/server.log" \
             | grep -v -E 'auto_explain|^\s*$|SELECT 1|LOG:  duration' \

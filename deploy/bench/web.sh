@@ -19,7 +19,7 @@ cargo build -q --release -p models -p experience -p web
 demo_database
 
 start models DATABASE_POOL_SIZE="${POOL:-4}"; MODELS_PID=$PID; models_port=$PORT
-start experience MODELS_URL="http://127.0.0.1:$models_port" CONDUIT_DEV=1; EXPERIENCE_PID=$PID
+start experience MODELS_URL="http://127.0.0.1:$models_port"; EXPERIENCE_PID=$PID
 experience_port=$PORT
 start web EXPERIENCE_URL="http://127.0.0.1:$experience_port"; WEB_PID=$PID
 base=http://127.0.0.1:$PORT

@@ -76,6 +76,8 @@ struct Claims {
 pub struct Tokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// A key still accepted during a rotation (`JWT_SECRET_PREVIOUS`), never used to sign.
+    previous: Option<DecodingKey>,
     validation: Validation,
     ttl: Duration,
 }
@@ -89,14 +91,17 @@ impl std::fmt::Debug for Tokens {
 }
 
 impl Tokens {
-    /// Tokens signed with `secret`, valid for `ttl`.
-    pub fn new(secret: &str, ttl: Duration) -> Self {
+    /// Tokens signed with `secret`, valid for `ttl`; those signed with `previous` are still
+    /// accepted.
+    pub fn new(secret: &str, previous: Option<&str>, ttl: Duration) -> Self {
         let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
         validation.leeway = 5;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
+            previous: previous.map(|p| DecodingKey::from_secret(p.as_bytes())),
             validation,
             ttl,
         }
@@ -118,8 +123,16 @@ impl Tokens {
 
     /// The user id of a valid token; 401 "is invalid" for anything else.
     pub fn verify(&self, token: &str) -> Result<i64, Error> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| Error::TokenInvalid)?;
+        let decode = |key| jsonwebtoken::decode::<Claims>(token, key, &self.validation);
+        let data = match (decode(&self.decoding), &self.previous) {
+            (Ok(data), _) => data,
+            (Err(e), Some(previous))
+                if *e.kind() == jsonwebtoken::errors::ErrorKind::InvalidSignature =>
+            {
+                decode(previous).map_err(|_| Error::TokenInvalid)?
+            }
+            (Err(_), _) => return Err(Error::TokenInvalid),
+        };
         data.claims.sub.parse().map_err(|_| Error::TokenInvalid)
     }
 }
@@ -202,16 +215,16 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_and_reject_tampering_and_expiry() {
-        let tokens = Tokens::new(&"s".repeat(32), Duration::from_secs(60));
+        let tokens = Tokens::new(&"s".repeat(32), None, Duration::from_secs(60));
         let t = tokens.issue(42).unwrap();
         assert_eq!(tokens.verify(&t).unwrap(), 42);
-        let other = Tokens::new(&"x".repeat(32), Duration::from_secs(60));
+        let other = Tokens::new(&"x".repeat(32), None, Duration::from_secs(60));
         assert!(matches!(other.verify(&t), Err(Error::TokenInvalid)));
         assert!(matches!(
             tokens.verify("not.a.jwt"),
             Err(Error::TokenInvalid)
         ));
-        let expired = Tokens::new(&"s".repeat(32), Duration::ZERO);
+        let expired = Tokens::new(&"s".repeat(32), None, Duration::ZERO);
         let mut old = expired;
         old.validation.leeway = 0;
         let t = old.issue(1).unwrap();

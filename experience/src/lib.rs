@@ -23,7 +23,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use conduit_clients::{ClientConfig, ClientError, ModelsClient};
 use conduit_pagecache::{CacheConfig, PageCache};
-use conduit_service::{Metrics, ReadyCheck, health_routes, json, request_context};
+use conduit_service::settings::Secret;
+use conduit_service::{Metrics, ReadyCheck, health_routes, internal, json, request_context};
 use conduit_wire::ErrorBody;
 
 pub use error::Error;
@@ -42,20 +43,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The client's address: the first `X-Forwarded-For` hop when configured to trust it,
+    /// The visitor's address: the one the web tier names (it presents the internal
+    /// credential), else the proxy's last `X-Forwarded-For` hop when configured to trust it,
     /// else the peer address.
     pub fn client_address(&self, req: &HttpRequest) -> String {
-        conduit_service::request::client_address(req, self.trust_forwarded_for)
+        conduit_service::request::visitor_address(req, self.trust_forwarded_for)
     }
 }
 
 /// Starts the experience HTTP server on `listener`.
 pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server> {
-    let mut client = ClientConfig::new(settings.models_url.clone());
+    let mut client = ClientConfig::new(settings.models_url.clone())
+        .with_credential(settings.internal_credential.secret());
     client.timeout = settings.models_timeout;
+    let credential = web::Data::new(settings.internal_credential.clone());
     let models = ModelsClient::new(&client)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
-    let tokens = Tokens::new(settings.jwt_secret.expose(), settings.token_ttl);
+    let tokens = Tokens::new(
+        settings.jwt_secret.expose(),
+        settings.jwt_secret_previous.as_ref().map(Secret::expose),
+        settings.token_ttl,
+    );
     let state = web::Data::new(AppState {
         models: models.clone(),
         tokens,
@@ -90,9 +98,11 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
         App::new()
             .app_data(state.clone())
             .app_data(metrics.clone())
+            .app_data(credential.clone())
             .app_data(web::Data::new(cache.for_worker()))
             .app_data(web::Data::new(limiter.for_worker()))
             .wrap(from_fn(invalidate::bump_after_writes))
+            .wrap(from_fn(internal::mark_internal))
             .wrap(from_fn(request_context))
             .configure(json::extractor_config(body_limit))
             .configure(health_routes(ready.clone()))

@@ -1,15 +1,23 @@
-//! Failed-login limits, per account and per client address.
+//! Sign-in limits, per (account, client address) and per client address.
 //!
-//! After `max` failures for an account within the window (four times as many for one
-//! address, which may be shared), further attempts get 429 with `Retry-After`. A successful
-//! login clears its account, and the window is short, so a real owner is never locked out
-//! for long.
+//! Every attempt is counted *before* the password is checked, in one atomic step with the
+//! check of the limit, so parallel guesses cannot all slip in while the slow hash runs: with
+//! a limit of `max`, N parallel wrong guesses get at most `max` answers 401 and then 429 with
+//! `Retry-After`. A successful attempt takes itself back and clears its (account, address)
+//! count, so an owner who signs in is never counted against.
+//!
+//! The limits are per (account, address) (`max` within the window) and per address (four
+//! times as many, for one address guessing many accounts; an address may be shared by
+//! several people). There is no per-account limit on its own: a guesser elsewhere could use
+//! it to lock the owner out, which a (account, address) limit never does. A guesser spread
+//! over many addresses is bounded by each address's limit and by the hashing's cost.
 //!
 //! Counted twice: in this process (a sliding window, no I/O) and, when `MEMCACHED_URL` is
 //! set, in memcached, where every experience instance behind the load balancer adds to the
-//! same counts (a fixed window from the first failure, the key's TTL). Either being over
-//! the limit refuses. memcached unreachable: the local counts still apply (a limit per
-//! instance, as before), and nothing waits on memcached longer than its URL's timeout.
+//! same counts with `incr` (atomic across instances; a fixed window from the first attempt,
+//! the key's TTL). Either being over the limit refuses. memcached unreachable: the local
+//! counts still apply (a limit per instance), and nothing waits on memcached longer than its
+//! URL's timeout.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -27,14 +35,15 @@ pub struct LoginLimiter {
 }
 
 impl LoginLimiter {
-    /// `max` failures per account per `window`; shared through `memcached` when given.
+    /// `max` attempts per (account, address) per `window`, four times as many per address;
+    /// shared through `memcached` when given.
     pub fn new(max: u32, window: Duration, memcached: Option<MemcachedConfig>) -> Self {
         let max = max.max(1) as usize;
         let local = LocalCounts {
-            max_account: max,
+            max_pair: max,
             max_address: max * 4,
             window,
-            failures: Mutex::new(HashMap::new()),
+            attempts: Mutex::new(HashMap::new()),
         };
         Self {
             local: Arc::new(local),
@@ -52,69 +61,70 @@ impl LoginLimiter {
         }
     }
 
-    /// `Err(seconds to wait)` when the account or the address is over its limit.
-    pub async fn check(&self, account: &str, address: &str) -> Result<(), u64> {
-        self.local.check(account, address)?;
+    /// Counts an attempt to sign in to `account` from `address`, before its password is
+    /// checked; `Err(seconds to wait)` when that is over a limit (the attempt must then not
+    /// be made).
+    pub async fn attempt(&self, account: &str, address: &str) -> Result<(), u64> {
+        let keys = keys(account, address);
+        self.local.attempt(&keys)?;
         let Some(shared) = &self.shared else {
             return Ok(());
         };
-        let keys = shared_keys(account, address);
-        let keys = [keys[0].as_str(), keys[1].as_str()];
-        let counts = match shared.counters(&keys).await {
-            Ok(counts) => counts,
-            Err(e) => {
-                tracing::debug!(error = %e, "shared login limits unavailable; local ones apply");
-                return Ok(());
-            }
-        };
-        let maxima = [self.local.max_account, self.local.max_address];
-        for ((key, count), max) in keys.iter().zip(counts).zip(maxima) {
-            if count >= max as u64 {
-                let left = shared
-                    .ttl_left(key)
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or(self.local.window);
-                return Err(whole_seconds(left));
+        let maxima = [self.local.max_pair, self.local.max_address];
+        for (key, max) in keys.iter().zip(maxima) {
+            let key = shared_key(key);
+            match shared.count(&key, self.local.window).await {
+                Ok(count) if count > max as u64 => {
+                    let left = shared
+                        .ttl_left(&key)
+                        .await
+                        .ok()
+                        .flatten()
+                        .unwrap_or(self.local.window);
+                    return Err(whole_seconds(left));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "shared sign-in limits unavailable; local ones apply");
+                    return Ok(());
+                }
             }
         }
         Ok(())
     }
 
-    /// Records a failed login.
-    pub async fn failed(&self, account: &str, address: &str) {
-        self.local.failed(account, address);
+    /// The attempt succeeded: it is taken back from the address's count, and the
+    /// (account, address) count is cleared.
+    pub async fn succeeded(&self, account: &str, address: &str) {
+        let keys = keys(account, address);
+        self.local.succeeded(&keys);
         if let Some(shared) = &self.shared {
-            for key in shared_keys(account, address) {
-                if let Err(e) = shared.count(&key, self.local.window).await {
-                    tracing::debug!(error = %e, "a failed login was not counted in memcached");
-                    break;
-                }
+            let [pair, address] = keys.map(|k| shared_key(&k));
+            if let Err(e) = shared.forget(&pair).await {
+                tracing::debug!(error = %e, "a sign-in count was not cleared in memcached");
+                return;
+            }
+            if let Err(e) = shared.uncount(&address, self.local.window).await {
+                tracing::debug!(error = %e, "a sign-in count was not cleared in memcached");
             }
         }
     }
-
-    /// Records a successful login: the account's failures are forgotten.
-    pub async fn succeeded(&self, account: &str) {
-        self.local.succeeded(account);
-        if let Some(shared) = &self.shared
-            && let Err(e) = shared.forget(&shared_key(&account_key(account))).await
-        {
-            tracing::debug!(error = %e, "an account's failures were not cleared in memcached");
-        }
-    }
 }
 
-/// The memcached keys of an account's and an address's counts (hashed: an email may hold
-/// bytes memcached refuses in a key, and need not be stored there in the clear).
-fn shared_keys(account: &str, address: &str) -> [String; 2] {
-    [account_key(account), address_key(address)].map(|k| shared_key(&k))
+/// The local keys of an attempt: (account, address) and address. The account is the email as
+/// typed, compared without case (emails are unique without case).
+fn keys(account: &str, address: &str) -> [String; 2] {
+    let account = account.trim().to_lowercase();
+    [
+        format!("pair:{}:{address}", sha256_hex(account.as_bytes())),
+        format!("address:{address}"),
+    ]
 }
 
-/// The memcached key of one local key.
+/// The memcached key of one local key (hashed: an email may hold bytes memcached refuses in
+/// a key, and need not be stored there in the clear).
 fn shared_key(local: &str) -> String {
-    format!("conduit:login:v1:{}", sha256_hex(local.as_bytes()))
+    format!("conduit:login:v2:{}", sha256_hex(local.as_bytes()))
 }
 
 fn whole_seconds(d: Duration) -> u64 {
@@ -124,23 +134,26 @@ fn whole_seconds(d: Duration) -> u64 {
 /// This process's counts: a sliding window per key.
 #[derive(Debug)]
 struct LocalCounts {
-    max_account: usize,
+    max_pair: usize,
     max_address: usize,
     window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 impl LocalCounts {
-    /// `Err(seconds to wait)` when the account or the address is over its limit.
-    fn check(&self, account: &str, address: &str) -> Result<(), u64> {
+    /// Checks both limits and, when neither is reached, counts the attempt: one step under
+    /// the lock. `Err(seconds to wait)` otherwise.
+    fn attempt(&self, keys: &[String; 2]) -> Result<(), u64> {
         let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            // Bound the memory an attacker can make us hold: drop what has expired.
+            let window = self.window;
+            map.retain(|_, t| t.back().is_some_and(|t| now.duration_since(*t) < window));
+        }
         let mut wait = None;
-        for (key, max) in [
-            (account_key(account), self.max_account),
-            (address_key(address), self.max_address),
-        ] {
-            if let Some(times) = map.get_mut(&key) {
+        for (key, max) in keys.iter().zip([self.max_pair, self.max_address]) {
+            if let Some(times) = map.get_mut(key) {
                 while times
                     .front()
                     .is_some_and(|t| now.duration_since(*t) >= self.window)
@@ -155,36 +168,26 @@ impl LocalCounts {
                 }
             }
         }
-        wait.map_or(Ok(()), Err)
-    }
-
-    /// Records a failed login.
-    fn failed(&self, account: &str, address: &str) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            // Bound the memory an attacker can make us hold: drop what has expired.
-            let window = self.window;
-            map.retain(|_, t| t.back().is_some_and(|t| now.duration_since(*t) < window));
+        if let Some(wait) = wait {
+            return Err(wait);
         }
-        for key in [account_key(account), address_key(address)] {
-            map.entry(key).or_default().push_back(now);
+        for key in keys {
+            map.entry(key.clone()).or_default().push_back(now);
+        }
+        Ok(())
+    }
+
+    /// A successful attempt: the pair is cleared, the address's last attempt taken back.
+    fn succeeded(&self, keys: &[String; 2]) {
+        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&keys[0]);
+        if let Some(times) = map.get_mut(&keys[1]) {
+            times.pop_back();
+            if times.is_empty() {
+                map.remove(&keys[1]);
+            }
         }
     }
-
-    /// Records a successful login: the account's failures are forgotten.
-    fn succeeded(&self, account: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&account_key(account));
-    }
-}
-
-fn account_key(email: &str) -> String {
-    format!("account:{}", email.trim().to_lowercase())
-}
-
-fn address_key(address: &str) -> String {
-    format!("address:{address}")
 }
 
 #[cfg(test)]
@@ -192,32 +195,55 @@ mod tests {
     use super::*;
 
     #[actix_web::test]
-    async fn the_account_is_limited_then_freed_by_success_or_time() {
+    async fn a_pair_is_limited_then_freed_by_success_or_time() {
         let limiter = LoginLimiter::new(2, Duration::from_millis(300), None);
-        assert!(limiter.check("a@x", "1.1.1.1").await.is_ok());
-        limiter.failed("a@x", "1.1.1.1").await;
-        limiter.failed("A@X ", "1.1.1.1").await;
-        assert_eq!(limiter.check("a@x", "2.2.2.2").await, Err(1));
+        assert!(limiter.attempt("a@x", "1.1.1.1").await.is_ok());
+        assert!(limiter.attempt("A@X ", "1.1.1.1").await.is_ok());
+        assert_eq!(limiter.attempt("a@x", "1.1.1.1").await, Err(1));
+        // The owner elsewhere is not locked out by the guesser at 1.1.1.1.
+        assert!(limiter.attempt("a@x", "2.2.2.2").await.is_ok());
+        limiter.succeeded("a@x", "2.2.2.2").await;
         assert!(
-            limiter.check("b@x", "1.1.1.1").await.is_ok(),
+            limiter.attempt("b@x", "1.1.1.1").await.is_ok(),
             "another account from the address"
         );
-        limiter.succeeded("a@x").await;
-        assert!(limiter.check("a@x", "1.1.1.1").await.is_ok());
-        limiter.failed("a@x", "1.1.1.1").await;
-        limiter.failed("a@x", "1.1.1.1").await;
         tokio::time::sleep(Duration::from_millis(350)).await;
-        assert!(limiter.check("a@x", "1.1.1.1").await.is_ok());
+        assert!(limiter.attempt("a@x", "1.1.1.1").await.is_ok());
+        limiter.succeeded("a@x", "1.1.1.1").await;
+        assert!(limiter.attempt("a@x", "1.1.1.1").await.is_ok());
+        assert!(limiter.attempt("a@x", "1.1.1.1").await.is_ok());
     }
 
     #[actix_web::test]
     async fn one_address_guessing_many_accounts_is_limited() {
         let limiter = LoginLimiter::new(2, Duration::from_secs(60), None);
         for i in 0..8 {
-            limiter.failed(&format!("user{i}@x"), "6.6.6.6").await;
+            assert!(
+                limiter
+                    .attempt(&format!("user{i}@x"), "6.6.6.6")
+                    .await
+                    .is_ok()
+            );
         }
-        assert!(limiter.check("fresh@x", "6.6.6.6").await.is_err());
-        assert!(limiter.check("fresh@x", "7.7.7.7").await.is_ok());
+        assert!(limiter.attempt("fresh@x", "6.6.6.6").await.is_err());
+        assert!(limiter.attempt("fresh@x", "7.7.7.7").await.is_ok());
+    }
+
+    #[actix_web::test]
+    async fn parallel_attempts_never_pass_the_limit() {
+        let limiter = Arc::new(LoginLimiter::new(5, Duration::from_secs(60), None));
+        let mut tasks = Vec::new();
+        for _ in 0..60 {
+            let limiter = limiter.clone();
+            tasks.push(actix_web::rt::spawn(async move {
+                limiter.attempt("target@x", "9.9.9.9").await.is_ok()
+            }));
+        }
+        let mut passed = 0;
+        for t in tasks {
+            passed += usize::from(t.await.unwrap());
+        }
+        assert_eq!(passed, 5);
     }
 
     /// Two experience instances (two limiters, each with its own local counts) and one
@@ -239,22 +265,45 @@ mod tests {
     }
 
     #[actix_web::test]
-    async fn failures_on_every_instance_count_toward_one_limit() {
+    async fn attempts_on_every_instance_count_toward_one_limit() {
         let Some((_server, a, b)) = two_instances(2, Duration::from_secs(60)) else {
             return;
         };
-        a.failed("shared@x", "1.1.1.1").await;
-        assert!(b.check("shared@x", "2.2.2.2").await.is_ok());
-        b.failed("shared@x", "2.2.2.2").await;
-        // Each instance has seen one failure; together they are at the limit.
+        assert!(a.attempt("shared@x", "1.1.1.1").await.is_ok());
+        assert!(b.attempt("shared@x", "1.1.1.1").await.is_ok());
+        // Each instance has seen one attempt; together they are at the limit.
         for limiter in [&a, &b] {
-            let wait = limiter.check("SHARED@x", "3.3.3.3").await.unwrap_err();
+            let wait = limiter.attempt("SHARED@x", "1.1.1.1").await.unwrap_err();
             assert!((55..=60).contains(&wait), "Retry-After {wait}");
         }
-        assert!(a.check("other@x", "3.3.3.3").await.is_ok());
-        // A success on one instance clears the account for all.
-        b.succeeded("shared@x").await;
-        assert!(a.check("shared@x", "4.4.4.4").await.is_ok());
+        assert!(
+            a.attempt("shared@x", "3.3.3.3").await.is_ok(),
+            "another address"
+        );
+        // A success on one instance clears the pair for all.
+        b.succeeded("shared@x", "3.3.3.3").await;
+        a.succeeded("shared@x", "1.1.1.1").await;
+        assert!(b.attempt("shared@x", "1.1.1.1").await.is_ok());
+    }
+
+    #[actix_web::test]
+    async fn parallel_attempts_on_two_instances_never_pass_the_limit() {
+        let Some((_server, a, b)) = two_instances(5, Duration::from_secs(60)) else {
+            return;
+        };
+        let (a, b) = (Arc::new(a), Arc::new(b));
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let limiter = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(actix_web::rt::spawn(async move {
+                limiter.attempt("target@x", "9.9.9.9").await.is_ok()
+            }));
+        }
+        let mut passed = 0;
+        for t in tasks {
+            passed += usize::from(t.await.unwrap());
+        }
+        assert_eq!(passed, 5);
     }
 
     #[actix_web::test]
@@ -264,11 +313,16 @@ mod tests {
         };
         for i in 0..8 {
             let limiter = if i % 2 == 0 { &a } else { &b };
-            limiter.failed(&format!("user{i}@x"), "6.6.6.6").await;
+            assert!(
+                limiter
+                    .attempt(&format!("user{i}@x"), "6.6.6.6")
+                    .await
+                    .is_ok()
+            );
         }
-        assert!(a.check("fresh@x", "6.6.6.6").await.is_err());
-        assert!(b.check("fresh@x", "6.6.6.6").await.is_err());
-        assert!(b.check("fresh@x", "7.7.7.7").await.is_ok());
+        assert!(a.attempt("fresh@x", "6.6.6.6").await.is_err());
+        assert!(b.attempt("fresh@x", "6.6.6.6").await.is_err());
+        assert!(b.attempt("fresh@x", "7.7.7.7").await.is_ok());
     }
 
     #[actix_web::test]
@@ -278,10 +332,10 @@ mod tests {
         };
         server.kill();
         let started = Instant::now();
-        a.failed("alone@x", "1.1.1.1").await;
-        a.failed("alone@x", "1.1.1.1").await;
-        assert!(a.check("alone@x", "1.1.1.1").await.is_err());
-        assert!(a.check("other@x", "1.1.1.1").await.is_ok());
+        assert!(a.attempt("alone@x", "1.1.1.1").await.is_ok());
+        assert!(a.attempt("alone@x", "1.1.1.1").await.is_ok());
+        assert!(a.attempt("alone@x", "1.1.1.1").await.is_err());
+        assert!(a.attempt("other@x", "1.1.1.1").await.is_ok());
         assert!(
             started.elapsed() < Duration::from_secs(2),
             "{:?}",

@@ -8,6 +8,7 @@
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
+use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use conduit_service::RequestId;
 use conduit_wire::models::{self, ArticleQuery};
@@ -22,10 +23,11 @@ use crate::{AppState, convert};
 
 type Result = std::result::Result<HttpResponse, Error>;
 
-/// Registers `/pages/...`.
+/// Registers `/pages/...`, for the web tier only (it presents the internal credential).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/pages")
+            .wrap(from_fn(conduit_service::internal::require_internal))
             .route("/home", web::get().to(home))
             .route("/article/{slug}", web::get().to(article))
             .route("/profile/{username}", web::get().to(profile))

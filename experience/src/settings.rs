@@ -3,10 +3,8 @@
 use std::time::Duration;
 
 use conduit_pagecache::CacheConfig;
-use conduit_service::settings::{ConfigError, Secret, Source};
-
-/// The signing secret of dev mode; the service refuses it outside dev mode.
-pub const DEV_JWT_SECRET: &str = "conduit-dev-secret-do-not-use-in-production";
+use conduit_service::internal::InternalCredential;
+use conduit_service::settings::{ConfigError, Secret, Source, optional_secret, required_secret};
 
 /// Typed settings; tests build this struct directly.
 #[derive(Debug, Clone)]
@@ -17,8 +15,15 @@ pub struct Settings {
     pub models_url: String,
     /// `MODELS_TIMEOUT_MS`: whole-call timeout to models (default 3000).
     pub models_timeout: Duration,
-    /// `JWT_SECRET`: HMAC key of the tokens; required unless `CONDUIT_DEV=1`.
+    /// `JWT_SECRET` (or `_FILE`): HMAC key of the tokens, at least 32 characters; required.
     pub jwt_secret: Secret,
+    /// `JWT_SECRET_PREVIOUS`: a key still accepted (never used to sign) while a rotation
+    /// rolls out; see README, "Security".
+    pub jwt_secret_previous: Option<Secret>,
+    /// `INTERNAL_CREDENTIAL` (or `_FILE`; `INTERNAL_CREDENTIAL_PREVIOUS` while rotating):
+    /// presented to models, and required of callers of the page endpoints and of a caller
+    /// that names a visitor's address; required.
+    pub internal_credential: InternalCredential,
     /// `TOKEN_TTL_SECS`: token lifetime (default 7 days).
     pub token_ttl: Duration,
     /// `LOGIN_MAX_FAILURES`: failed logins allowed per account per window (default 5); a
@@ -41,35 +46,14 @@ pub struct Settings {
 impl Settings {
     /// Reads the settings; the error names the variable that is wrong.
     pub fn from_source(env: &impl Source) -> Result<Self, ConfigError> {
-        let dev = env.parse_or("CONDUIT_DEV", 0u8)? == 1;
-        let jwt_secret = match env.get("JWT_SECRET") {
-            Some(s) if s == DEV_JWT_SECRET && !dev => {
-                return Err(ConfigError::new(
-                    "JWT_SECRET",
-                    "is the public dev secret; set a private one (or CONDUIT_DEV=1 for dev mode)",
-                ));
-            }
-            Some(s) if s.len() < 32 => {
-                return Err(ConfigError::new(
-                    "JWT_SECRET",
-                    "must be at least 32 characters",
-                ));
-            }
-            Some(s) => s,
-            None if dev => DEV_JWT_SECRET.to_owned(),
-            None => {
-                return Err(ConfigError::new(
-                    "JWT_SECRET",
-                    "is required (or CONDUIT_DEV=1 for dev mode with a public secret)",
-                ));
-            }
-        };
         let workers: usize = env.parse_or("WORKERS", 0)?;
         Ok(Self {
             bind: env.string_or("BIND", "127.0.0.1:8002"),
             models_url: env.string_or("MODELS_URL", "http://127.0.0.1:8001"),
             models_timeout: Duration::from_millis(env.parse_or("MODELS_TIMEOUT_MS", 3000)?),
-            jwt_secret: Secret::new(jwt_secret),
+            jwt_secret: required_secret(env, "JWT_SECRET")?,
+            jwt_secret_previous: optional_secret(env, "JWT_SECRET_PREVIOUS")?,
+            internal_credential: InternalCredential::from_source(env)?,
             token_ttl: Duration::from_secs(env.parse_or("TOKEN_TTL_SECS", 7 * 24 * 3600)?),
             login_max_failures: env.parse_or("LOGIN_MAX_FAILURES", 5)?,
             login_window: Duration::from_secs(env.parse_or("LOGIN_WINDOW_SECS", 60)?),
@@ -81,12 +65,24 @@ impl Settings {
         })
     }
 
-    /// Dev-mode settings pointing at `models_url` (tests and the all-in-one launcher).
-    pub fn dev(models_url: &str) -> Self {
+    /// Settings for the models tier at `models_url`, presenting `credential` (models' own),
+    /// with a fresh random signing key and every other value at its default: tests and the
+    /// all-in-one launcher. No key is ever built in.
+    pub fn for_models(models_url: &str, credential: InternalCredential) -> Self {
         let mut env = std::collections::HashMap::new();
-        env.insert("CONDUIT_DEV".to_owned(), "1".to_owned());
         env.insert("MODELS_URL".to_owned(), models_url.to_owned());
-        Self::from_source(&env).unwrap_or_else(|e| unreachable!("dev defaults are valid: {e}"))
+        env.insert(
+            "JWT_SECRET".to_owned(),
+            Secret::random().expose().to_owned(),
+        );
+        env.insert(
+            "INTERNAL_CREDENTIAL".to_owned(),
+            Secret::random().expose().to_owned(),
+        );
+        let mut s =
+            Self::from_source(&env).unwrap_or_else(|e| unreachable!("the defaults are valid: {e}"));
+        s.internal_credential = credential;
+        s
     }
 }
 
@@ -104,16 +100,27 @@ mod tests {
     }
 
     #[test]
-    fn a_secret_is_required_outside_dev_mode() {
-        let err = Settings::from_source(&env(&[])).unwrap_err();
+    fn the_secrets_are_required_and_long() {
+        let credential = "c".repeat(32);
+        let err = Settings::from_source(&env(&[("INTERNAL_CREDENTIAL", &credential)])).unwrap_err();
         assert_eq!(err.name, "JWT_SECRET");
-        let err = Settings::from_source(&env(&[("JWT_SECRET", DEV_JWT_SECRET)])).unwrap_err();
-        assert!(err.reason.contains("public dev secret"));
-        let err = Settings::from_source(&env(&[("JWT_SECRET", "short")])).unwrap_err();
+        let err = Settings::from_source(&env(&[
+            ("JWT_SECRET", "short"),
+            ("INTERNAL_CREDENTIAL", &credential),
+        ]))
+        .unwrap_err();
         assert!(err.reason.contains("32"));
-        let ok = Settings::from_source(&env(&[("JWT_SECRET", &"k".repeat(40))])).unwrap();
+        let err = Settings::from_source(&env(&[("JWT_SECRET", &"k".repeat(40))])).unwrap_err();
+        assert_eq!(err.name, "INTERNAL_CREDENTIAL");
+        let ok = Settings::from_source(&env(&[
+            ("JWT_SECRET", &"k".repeat(40)),
+            ("INTERNAL_CREDENTIAL", &credential),
+        ]))
+        .unwrap();
         assert_eq!(ok.jwt_secret.expose(), "k".repeat(40));
-        let dev = Settings::from_source(&env(&[("CONDUIT_DEV", "1")])).unwrap();
-        assert_eq!(dev.jwt_secret.expose(), DEV_JWT_SECRET);
+        assert!(ok.internal_credential.accepts(credential.as_bytes()));
+        let a = Settings::for_models("http://m", InternalCredential::random());
+        let b = Settings::for_models("http://m", InternalCredential::random());
+        assert_ne!(a.jwt_secret, b.jwt_secret, "no built-in key");
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! A JSON CRUD API over users, profiles and follows, articles and tags, favorites and
 //! comments, shaped for its callers (see `README.md`, "The models API"). [`run`] starts the
-//! HTTP server on a listener the caller bound, so tests run it on port 0.
+//! HTTP server on a listener the caller bound, so tests run it on port 0. Every route but the
+//! probes requires the internal credential (`conduit_service::internal`): password hashes
+//! and every user's data are here.
 
 pub mod db;
 pub mod error;
@@ -18,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use conduit_service::{Metrics, ReadyCheck, health_routes, json, request_context};
+use conduit_service::{Metrics, ReadyCheck, health_routes, internal, json, request_context};
 
 pub use db::{Database, DbConnection, Pool};
 pub use error::Error;
@@ -65,6 +67,7 @@ pub fn run_with_database(
     settings: &Settings,
     db: Database,
 ) -> std::io::Result<Server> {
+    let credential = web::Data::new(settings.credential()?);
     let metrics = web::Data::new(Metrics::new("models"));
     register_db_metrics(&metrics, &db);
     let pool = db.pool.clone();
@@ -103,7 +106,11 @@ pub fn run_with_database(
         App::new()
             .app_data(state.clone())
             .app_data(metrics.clone())
+            .app_data(credential.clone())
             .wrap(from_fn(error::write_outcome))
+            // Only the probes answer a caller without the internal credential.
+            .wrap(from_fn(internal::require_internal))
+            .wrap(from_fn(internal::mark_internal))
             .wrap(from_fn(request_context))
             .configure(json::extractor_config(body_limit))
             .configure(health_routes(ready.clone()))

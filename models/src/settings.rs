@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use conduit_service::internal::InternalCredential;
 use conduit_service::settings::{ConfigError, Secret, Source};
 
 /// Where the embedded default keeps its database (git-ignored).
@@ -24,6 +25,10 @@ pub struct Settings {
     pub body_limit: usize,
     /// `WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// `INTERNAL_CREDENTIAL` (or `_FILE`; `INTERNAL_CREDENTIAL_PREVIOUS` while rotating): what
+    /// every caller but a probe must present. Required to serve; the one-shot commands
+    /// (`migrate`, `loaddata`, `dumpdata`) do without.
+    pub internal_credential: Option<InternalCredential>,
 }
 
 /// `url` with `password` as its password (percent-encoded), for a password kept apart from
@@ -73,15 +78,31 @@ impl Settings {
             pool_timeout: Duration::from_millis(env.parse_or("DATABASE_TIMEOUT_MS", 2000)?),
             body_limit: env.parse_or("BODY_LIMIT", 1024 * 1024)?,
             workers: (workers > 0).then_some(workers),
+            internal_credential: match env.get("INTERNAL_CREDENTIAL") {
+                Some(_) => Some(InternalCredential::from_source(env)?),
+                None => None,
+            },
         })
     }
 
-    /// Settings for a database URL with every other value at its default.
+    /// Settings for a database URL with every other value at its default and a fresh random
+    /// internal credential (tests and the all-in-one launcher read it from here).
     pub fn for_database(url: &str) -> Self {
         let mut s = Self::from_source(&std::collections::HashMap::new())
             .unwrap_or_else(|e| unreachable!("defaults are valid: {e}"));
         s.database_url = Secret::new(url);
+        s.internal_credential = Some(InternalCredential::random());
         s
+    }
+
+    /// The internal credential, which serving requires.
+    pub fn credential(&self) -> std::io::Result<InternalCredential> {
+        self.internal_credential.clone().ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "configuration error: INTERNAL_CREDENTIAL: is required to serve (or INTERNAL_CREDENTIAL_FILE); make one with `openssl rand -hex 32` and give the same to experience",
+            )
+        })
     }
 }
 

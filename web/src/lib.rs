@@ -37,6 +37,8 @@ pub struct WebState {
     pub cookie_secure: bool,
     /// Take the visitor's address from `X-Forwarded-For`.
     pub trust_forwarded_for: bool,
+    /// The CSRF tokens' keys.
+    pub csrf: session::CsrfKeys,
 }
 
 const CSP: &str = "default-src 'self'; img-src 'self' http: https:; script-src 'self'; \
@@ -45,7 +47,8 @@ const CSP: &str = "default-src 'self'; img-src 'self' http: https:; script-src '
 
 /// Starts the web HTTP server on `listener`.
 pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server> {
-    let mut client = ClientConfig::new(settings.experience_url.clone());
+    let mut client = ClientConfig::new(settings.experience_url.clone())
+        .with_credential(settings.internal_credential.secret());
     client.timeout = settings.experience_timeout;
     let experience = ExperienceClient::new(&client)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
@@ -53,7 +56,11 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
         experience: experience.clone(),
         cookie_secure: settings.cookie_secure,
         trust_forwarded_for: settings.trust_forwarded_for,
+        csrf: session::CsrfKeys::derive(&settings.internal_credential),
     });
+    if settings.demo_mode {
+        views::DEMO_MODE.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     let metrics = web::Data::new(Metrics::new("web"));
     let cache = PageCache::new(&settings.page_cache, settings.page_cache_ttl);
     tracing::info!(cache = %cache.describe(), "page cache");

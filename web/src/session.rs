@@ -1,9 +1,13 @@
 //! The session (the API token in an HttpOnly cookie), CSRF protection, and form bodies.
 //!
-//! CSRF uses the double-submit pattern: a random token lives in its own HttpOnly,
-//! SameSite=Lax cookie and in a hidden `csrf` field of every form; a POST is accepted only
-//! when both are present and equal. No server-side state, so any web instance checks any
-//! form. SameSite=Lax on the session cookie is a second line of defence.
+//! CSRF: a random nonce (128 bits from the OS CSPRNG) lives in its own HttpOnly, SameSite=Lax
+//! cookie; every form carries, in a hidden `csrf` field, HMAC-SHA256(key, nonce, session
+//! token) under a key derived from the internal credential. A POST is accepted only when the
+//! field is that HMAC of the cookies it came with, so it is bound to the session: a nonce
+//! cookie planted from a sibling origin or over plain HTTP, with a field the attacker got for
+//! their own session, does not pass for the victim's. No server-side state, so any web
+//! instance checks any form (they share the credential; during its rotation both keys are
+//! accepted). SameSite=Lax on the session cookie is a second line of defence.
 
 use std::collections::HashMap;
 use std::future::{Ready, ready};
@@ -11,12 +15,85 @@ use std::future::{Ready, ready};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
+use conduit_service::internal::InternalCredential;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use crate::error::WebError;
 
+type HmacSha256 = Hmac<Sha256>;
+
+/// The keys of the CSRF tokens: derived from the internal credential (HMAC-SHA256 of a
+/// purpose label under it), the previous one's too while it is rotated.
+#[derive(Clone)]
+pub struct CsrfKeys(Vec<[u8; 32]>);
+
+impl std::fmt::Debug for CsrfKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CsrfKeys([redacted])")
+    }
+}
+
+impl CsrfKeys {
+    /// The keys for `credential`: its current value's first (which signs), then the previous.
+    pub fn derive(credential: &InternalCredential) -> Self {
+        let derive = |secret: &conduit_service::settings::Secret| -> [u8; 32] {
+            let mut mac = HmacSha256::new_from_slice(secret.expose().as_bytes())
+                .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+            mac.update(b"conduit web csrf v1");
+            mac.finalize().into_bytes().into()
+        };
+        let mut keys = vec![derive(credential.secret())];
+        keys.extend(credential.previous().map(derive));
+        Self(keys)
+    }
+
+    fn mac(key: &[u8; 32], nonce: &str, token: Option<&str>) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(nonce.as_bytes());
+        mac.update(b"\n");
+        mac.update(token.unwrap_or("").as_bytes());
+        mac
+    }
+
+    /// The token of forms for `nonce` and session `token`, under the current key.
+    fn token(&self, nonce: &str, token: Option<&str>) -> String {
+        let tag = Self::mac(&self.0[0], nonce, token).finalize().into_bytes();
+        tag.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// True when `sent` is the token of `nonce` and `token` under any key (constant time).
+    fn verify(&self, sent: &str, nonce: &str, token: Option<&str>) -> bool {
+        let Some(tag) = decode_hex(sent) else {
+            return false;
+        };
+        self.0
+            .iter()
+            .any(|key| Self::mac(key, nonce, token).verify_slice(&tag).is_ok())
+    }
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
+/// A fresh nonce: 128 bits from the OS CSPRNG, hex.
+fn new_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Cookie holding the API token.
 pub const SESSION_COOKIE: &str = "conduit_session";
-/// Cookie holding the CSRF token.
+/// Cookie holding the CSRF nonce.
 pub const CSRF_COOKIE: &str = "conduit_csrf";
 
 /// The visitor's session, read from the cookies.
@@ -24,9 +101,12 @@ pub const CSRF_COOKIE: &str = "conduit_csrf";
 pub struct Session {
     /// The API token, when signed in (it may have expired: pages then show a visitor).
     pub token: Option<String>,
-    /// The CSRF token forms must carry.
+    /// The CSRF token forms must carry (bound to the nonce cookie and the session token).
     pub csrf: String,
-    csrf_is_new: bool,
+    /// The nonce of the CSRF cookie.
+    nonce: String,
+    nonce_is_new: bool,
+    keys: CsrfKeys,
     /// The visitor's address (see `TRUST_FORWARDED_FOR`), passed on to experience so its
     /// sign-in limits count each visitor, not the web tier.
     pub client_addr: String,
@@ -35,20 +115,41 @@ pub struct Session {
 impl Session {
     /// The cookies this response must set: a fresh CSRF cookie when there was none.
     pub fn new_cookies(&self, secure: bool) -> Vec<Cookie<'static>> {
-        if self.csrf_is_new {
-            vec![cookie(CSRF_COOKIE, self.csrf.clone(), secure)]
+        if self.nonce_is_new {
+            vec![cookie(CSRF_COOKIE, self.nonce.clone(), secure)]
         } else {
             Vec::new()
         }
     }
 
-    /// Accepts the form only when its `csrf` field matches the cookie.
+    /// Accepts the form only when its `csrf` field is the token of the cookies it came with.
     pub fn check_csrf(&self, form: &Form) -> Result<(), WebError> {
         let sent = form.get("csrf");
-        if self.csrf_is_new || sent.is_empty() || !same(sent.as_bytes(), self.csrf.as_bytes()) {
+        if self.nonce_is_new || !self.keys.verify(sent, &self.nonce, self.token.as_deref()) {
             return Err(WebError::Csrf);
         }
         Ok(())
+    }
+
+    /// A session from its parts (the extractor, and tests).
+    fn from_parts(
+        token: Option<String>,
+        nonce: Option<String>,
+        keys: CsrfKeys,
+        client_addr: String,
+    ) -> Self {
+        let (nonce, nonce_is_new) = match nonce {
+            Some(n) => (n, false),
+            None => (new_nonce(), true),
+        };
+        Self {
+            csrf: keys.token(&nonce, token.as_deref()),
+            token,
+            nonce,
+            nonce_is_new,
+            keys,
+            client_addr,
+        }
     }
 }
 
@@ -61,29 +162,20 @@ impl FromRequest for Session {
             .cookie(SESSION_COOKIE)
             .map(|c| c.value().to_owned())
             .filter(|t| !t.is_empty());
-        let existing = req
+        let nonce = req
             .cookie(CSRF_COOKIE)
             .map(|c| c.value().to_owned())
             .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()));
-        let trust = req
-            .app_data::<actix_web::web::Data<crate::WebState>>()
-            .is_some_and(|s| s.trust_forwarded_for);
-        let client_addr = conduit_service::request::client_address(req, trust);
-        let session = match existing {
-            Some(csrf) => Session {
-                token,
-                csrf,
-                csrf_is_new: false,
-                client_addr,
-            },
-            None => Session {
-                token,
-                csrf: format!("{:032x}", fastrand::u128(..)),
-                csrf_is_new: true,
-                client_addr,
-            },
+        let Some(state) = req.app_data::<actix_web::web::Data<crate::WebState>>() else {
+            return ready(Err(WebError::Internal("no web state".into())));
         };
-        ready(Ok(session))
+        let client_addr = conduit_service::request::client_address(req, state.trust_forwarded_for);
+        ready(Ok(Session::from_parts(
+            token,
+            nonce,
+            state.csrf.clone(),
+            client_addr,
+        )))
     }
 }
 
@@ -107,10 +199,6 @@ pub fn cleared_session(secure: bool) -> Cookie<'static> {
     let mut c = cookie(SESSION_COOKIE, String::new(), secure);
     c.set_max_age(CookieDuration::ZERO);
     c
-}
-
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A urlencoded form body; a key may repeat (the editor's `tag` fields).
@@ -180,30 +268,69 @@ mod tests {
         }
     }
 
+    fn keys() -> CsrfKeys {
+        CsrfKeys::derive(&InternalCredential::random())
+    }
+
+    fn form(csrf: &str) -> Form {
+        Form::parse(format!("csrf={csrf}").as_bytes())
+    }
+
     #[test]
-    fn csrf_must_match_an_existing_cookie() {
-        let s = Session {
-            token: None,
-            csrf: "a".repeat(32),
-            csrf_is_new: false,
-            client_addr: "192.0.2.1".into(),
-        };
-        assert!(
-            s.check_csrf(&Form::parse(format!("csrf={}", "a".repeat(32)).as_bytes()))
-                .is_ok()
-        );
-        assert!(s.check_csrf(&Form::parse(b"csrf=wrong")).is_err());
+    fn csrf_must_be_the_token_of_an_existing_cookie() {
+        let keys = keys();
+        let nonce = Some("a".repeat(32));
+        let s = Session::from_parts(None, nonce.clone(), keys.clone(), "192.0.2.1".into());
+        assert!(s.check_csrf(&form(&s.csrf)).is_ok());
+        assert!(s.check_csrf(&form("wrong")).is_err());
         assert!(s.check_csrf(&Form::parse(b"")).is_err());
-        let fresh = Session {
-            token: None,
-            csrf: "a".repeat(32),
-            csrf_is_new: true,
-            client_addr: "192.0.2.1".into(),
-        };
-        assert!(
-            fresh
-                .check_csrf(&Form::parse(format!("csrf={}", "a".repeat(32)).as_bytes()))
-                .is_err()
+        // The nonce itself (the old double-submit value) is no token.
+        assert!(s.check_csrf(&form(&"a".repeat(32))).is_err());
+        // A fresh cookie (none was sent) accepts nothing.
+        let fresh = Session::from_parts(None, None, keys, "192.0.2.1".into());
+        assert_eq!(fresh.nonce.len(), 32);
+        assert!(fresh.check_csrf(&form(&fresh.csrf)).is_err());
+    }
+
+    #[test]
+    fn a_token_is_bound_to_the_session_and_the_key() {
+        let keys = keys();
+        let nonce = Some("b".repeat(32));
+        // The attacker's own pair (planted nonce, the field they were given)...
+        let attacker = Session::from_parts(
+            Some("attacker-token".into()),
+            nonce.clone(),
+            keys.clone(),
+            "203.0.113.9".into(),
         );
+        // ...does not pass for the victim's session with the same planted nonce.
+        let victim = Session::from_parts(
+            Some("victim-token".into()),
+            nonce.clone(),
+            keys.clone(),
+            "192.0.2.1".into(),
+        );
+        assert!(victim.check_csrf(&form(&attacker.csrf)).is_err());
+        assert!(victim.check_csrf(&form(&victim.csrf)).is_ok());
+        // Another key (another deployment) does not accept it either.
+        let other = Session::from_parts(
+            Some("victim-token".into()),
+            nonce,
+            self::keys(),
+            "192.0.2.1".into(),
+        );
+        assert!(other.check_csrf(&form(&victim.csrf)).is_err());
+    }
+
+    #[test]
+    fn both_keys_are_accepted_while_the_credential_rotates() {
+        let old = conduit_service::settings::Secret::random();
+        let new = conduit_service::settings::Secret::random();
+        let before = CsrfKeys::derive(&InternalCredential::new(old.clone()));
+        let during = CsrfKeys::derive(&InternalCredential::new(new).with_previous(old));
+        let nonce = Some("c".repeat(32));
+        let issued = Session::from_parts(None, nonce.clone(), before, "192.0.2.1".into());
+        let checked = Session::from_parts(None, nonce, during, "192.0.2.1".into());
+        assert!(checked.check_csrf(&form(&issued.csrf)).is_ok());
     }
 }

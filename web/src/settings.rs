@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use conduit_pagecache::CacheConfig;
+use conduit_service::internal::InternalCredential;
 use conduit_service::settings::{ConfigError, Source};
 
 /// Typed settings; tests build this struct directly.
@@ -29,6 +30,12 @@ pub struct Settings {
     /// `PAGE_CACHE_TTL`: seconds a stored page lives at most (default 300). Writes make
     /// pages stale at once; the TTL bounds the life of pages nobody changes.
     pub page_cache_ttl: Duration,
+    /// `INTERNAL_CREDENTIAL` (or `_FILE`; `INTERNAL_CREDENTIAL_PREVIOUS` while rotating):
+    /// presented to experience; the CSRF tokens' key is derived from it. Required.
+    pub internal_credential: InternalCredential,
+    /// `DEMO_MODE`: the database holds the demo accounts, whose password is public; every
+    /// page's footer says so (default false; the all-in-one launcher sets it).
+    pub demo_mode: bool,
 }
 
 impl Settings {
@@ -54,14 +61,26 @@ impl Settings {
                 }
                 secs => Duration::from_secs(secs),
             },
+            internal_credential: InternalCredential::from_source(env)?,
+            demo_mode: env.parse_or("DEMO_MODE", false)?,
         })
     }
 
-    /// Defaults in front of `experience_url` (tests and the launcher).
-    pub fn for_experience(experience_url: &str) -> Self {
+    /// Defaults in front of `experience_url`, presenting `credential` (experience's own):
+    /// tests and the launcher.
+    pub fn for_experience(experience_url: &str, credential: InternalCredential) -> Self {
         let mut env = std::collections::HashMap::new();
         env.insert("EXPERIENCE_URL".to_owned(), experience_url.to_owned());
-        Self::from_source(&env).unwrap_or_else(|e| unreachable!("defaults are valid: {e}"))
+        env.insert(
+            "INTERNAL_CREDENTIAL".to_owned(),
+            conduit_service::settings::Secret::random()
+                .expose()
+                .to_owned(),
+        );
+        let mut s =
+            Self::from_source(&env).unwrap_or_else(|e| unreachable!("defaults are valid: {e}"));
+        s.internal_credential = credential;
+        s
     }
 }
 
@@ -72,10 +91,18 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let credential = ("INTERNAL_CREDENTIAL", "c".repeat(32));
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
+            .chain([(credential.0.to_owned(), credential.1)])
             .collect()
+    }
+
+    #[test]
+    fn the_internal_credential_is_required() {
+        let err = Settings::from_source(&HashMap::<String, String>::new()).unwrap_err();
+        assert_eq!(err.name, "INTERNAL_CREDENTIAL");
     }
 
     #[test]

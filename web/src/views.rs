@@ -69,7 +69,13 @@ pub struct Layout {
     pub csrf: String,
     /// Static file URLs.
     pub assets: &'static Assets,
+    /// The demo accounts exist (`DEMO_MODE`): the footer says so.
+    pub demo: bool,
 }
+
+/// Whether this process serves a demo (`DEMO_MODE`; set once by [`crate::run`]). Process-wide
+/// like the assets: every page of the process, error pages included, shows it.
+pub static DEMO_MODE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 impl Layout {
     /// A layout for `viewer` with the session's CSRF token.
@@ -85,6 +91,7 @@ impl Layout {
             active,
             csrf: csrf.to_owned(),
             assets: &ASSETS,
+            demo: DEMO_MODE.load(std::sync::atomic::Ordering::Relaxed),
         }
     }
 

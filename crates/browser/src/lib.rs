@@ -149,11 +149,13 @@ fn all_in_one_site() -> Result<String, String> {
             let (lm, le, lw) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
             let cache = conduit_pagecache::CacheConfig::in_process();
             let started = (|| {
-                let models = models::run(lm, &models::Settings::for_database(&url))?;
-                let mut es = experience::Settings::dev(&models_url);
+                let ms = models::Settings::for_database(&url);
+                let credential = ms.credential()?;
+                let models = models::run(lm, &ms)?;
+                let mut es = experience::Settings::for_models(&models_url, credential.clone());
                 es.page_cache = cache.clone();
                 let experience = experience::run(le, &es)?;
-                let mut ws = web::Settings::for_experience(&experience_url);
+                let mut ws = web::Settings::for_experience(&experience_url, credential);
                 ws.page_cache = cache;
                 let web = web::run(lw, &ws)?;
                 Ok::<_, std::io::Error>((models, experience, web))

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
+use conduit_service::internal::{CREDENTIAL_HEADER, VISITOR_HEADER};
+use conduit_service::settings::Secret;
 use conduit_wire::ErrorBody;
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -82,17 +85,28 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Idle keep-alive connections kept per host.
     pub max_idle_per_host: usize,
+    /// The internal credential, sent with every call (`None`: calls are anonymous, as a
+    /// public client's; the tiers refuse them).
+    pub credential: Option<Secret>,
 }
 
 impl ClientConfig {
-    /// Defaults for `base_url`: 5 s per request, 1 s to connect, 64 idle connections.
+    /// Defaults for `base_url`: 5 s per request, 1 s to connect, 64 idle connections, no
+    /// credential.
     pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             base_url: base_url.into(),
             timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(1),
             max_idle_per_host: 64,
+            credential: None,
         }
+    }
+
+    /// The same, presenting `credential` on every call.
+    pub fn with_credential(mut self, credential: &Secret) -> Self {
+        self.credential = Some(credential.clone());
+        self
     }
 }
 
@@ -114,7 +128,16 @@ impl JsonClient {
                 "{base} cannot be a base URL"
             )));
         }
+        let mut headers = HeaderMap::new();
+        if let Some(credential) = &config.credential {
+            let mut value = HeaderValue::from_str(credential.expose()).map_err(|_| {
+                ClientError::Protocol("the credential is not a header value".into())
+            })?;
+            value.set_sensitive(true);
+            headers.insert(CREDENTIAL_HEADER, value);
+        }
         let http = reqwest::Client::builder()
+            .default_headers(headers)
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(config.max_idle_per_host)
@@ -155,7 +178,7 @@ impl JsonClient {
             req = req.header("x-request-id", id);
         }
         if let Some(addr) = caller.client_addr {
-            req = req.header("x-forwarded-for", addr);
+            req = req.header(VISITOR_HEADER, addr);
         }
         if let Some(token) = caller.token {
             req = req.header("authorization", format!("Token {token}"));
@@ -249,7 +272,8 @@ impl JsonClient {
 
 /// On whose behalf a call is made, passed on as headers: the request id of the page view
 /// or API request (`x-request-id`), the signed-in user's token (`Authorization`) and the
-/// end user's address (`X-Forwarded-For`, for the callee's per-address limits).
+/// end user's address (`conduit-visitor-address`, for the callee's per-address limits; the
+/// callee believes it only from a caller that presents the internal credential).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Caller<'a> {
     /// The `x-request-id` to forward.

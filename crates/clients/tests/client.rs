@@ -12,6 +12,8 @@ use conduit_wire::models::{
 
 struct Models {
     client: ModelsClient,
+    /// The same service, called without the internal credential.
+    anonymous: ModelsClient,
     _dir: tempfile::TempDir,
 }
 
@@ -27,8 +29,11 @@ fn spawn_models() -> Models {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     actix_web::rt::spawn(models::run(listener, &settings).unwrap());
+    let credential = settings.credential().unwrap();
     Models {
-        client: ModelsClient::new(&ClientConfig::new(base)).unwrap(),
+        client: ModelsClient::new(&ClientConfig::new(&base).with_credential(credential.secret()))
+            .unwrap(),
+        anonymous: ModelsClient::new(&ClientConfig::new(base)).unwrap(),
         _dir: dir,
     }
 }
@@ -202,6 +207,28 @@ async fn api_errors_decode_to_their_status_and_body() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(409));
+}
+
+#[actix_web::test]
+async fn models_answers_only_a_caller_with_the_credential() {
+    let m = spawn_models();
+    let err = m.anonymous.tags(None).await.unwrap_err();
+    assert_eq!(err.status(), Some(401), "{err}");
+    let err = m
+        .anonymous
+        .credentials(None, "ada@conduit.example")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(401),
+        "password hashes stay inside: {err}"
+    );
+    m.anonymous
+        .health(None)
+        .await
+        .expect("probes need no credential");
+    assert!(m.client.tags(None).await.is_ok());
 }
 
 #[actix_web::test]

@@ -187,7 +187,7 @@ impl Deployment {
             ("CONDUIT_SECRETS", self.secrets.path().display().to_string()),
             ("PUBLIC_PORT", self.public_port.to_string()),
             ("STATS_PORT", self.stats_port.to_string()),
-            ("LOAD_DEMO", "1".to_owned()),
+            ("DEMO_MODE", "1".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -406,7 +406,7 @@ impl Stack {
             ("CONDUIT_TAG", TAG.to_owned()),
             ("CONDUIT_SECRETS", self.secrets.path().display().to_string()),
             ("PUBLIC_PORT", self.public_port.to_string()),
-            ("LOAD_DEMO", "1".to_owned()),
+            ("DEMO_MODE", "1".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

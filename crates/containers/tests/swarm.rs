@@ -27,7 +27,7 @@ fn the_compose_file_runs_as_a_swarm_stack_and_updates_every_tier_under_load_with
     // holds a secret's value or a secret in a plain variable.
     let label = format!("label=com.docker.stack.namespace={}", stack.name);
     let secrets = docker(&["secret", "ls", "--filter", &label, "--format", "{{.Name}}"]).unwrap();
-    for name in ["jwt_secret", "postgres_password"] {
+    for name in ["jwt_secret", "internal_credential", "postgres_password"] {
         assert!(
             secrets.contains(&format!("{}_{name}", stack.name)),
             "no Swarm secret {name}: {secrets}"
@@ -35,7 +35,12 @@ fn the_compose_file_runs_as_a_swarm_stack_and_updates_every_tier_under_load_with
     }
     for (service, _) in stack.replicas() {
         let spec = docker(&["service", "inspect", &service]).unwrap();
-        for plain in ["JWT_SECRET=", "POSTGRES_PASSWORD=", "DATABASE_PASSWORD="] {
+        for plain in [
+            "JWT_SECRET=",
+            "INTERNAL_CREDENTIAL=",
+            "POSTGRES_PASSWORD=",
+            "DATABASE_PASSWORD=",
+        ] {
             assert!(
                 !spec.contains(plain),
                 "{service} has {plain} in its environment"

@@ -1,18 +1,21 @@
 //! `cargo run`: the whole site in one process, for development and demos.
 //!
 //! Runs models on 127.0.0.1:8001 over a SQLite file in `.data/` (git-ignored), experience on
-//! 8002 (dev mode) and web on 8000; applies migrations and loads `fixtures/demo.json` on the
-//! first start (an empty database). Visitors' pages are cached in an in-process store that
-//! experience invalidates (memcached instead when `MEMCACHED_URL` is set). Ctrl-C stops all
-//! three gracefully. Production runs each
-//! tier's own binary instead (`models`, `experience`, `web`).
+//! 8002 and web on 8000; applies migrations and loads `fixtures/demo.json` on the first start
+//! (an empty database), so it is a demo: every page's footer says the demo accounts' password
+//! is public. The token signing key is random, made on the first start and kept in
+//! `.data/jwt-secret` (mode 0600), so sessions survive a restart and nobody else knows it;
+//! the internal credential between the tiers is random for each start. Visitors' pages are
+//! cached in an in-process store that experience invalidates (memcached instead when
+//! `MEMCACHED_URL` is set). Ctrl-C stops all three gracefully. Production runs each tier's
+//! own binary instead (`models`, `experience`, `web`).
 
 use std::net::TcpListener;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use conduit_pagecache::CacheConfig;
-use conduit_service::settings::{Env, Source};
+use conduit_service::settings::{Env, Secret, Source};
 use models::db::Manager;
 
 /// The three addresses, each overridable by the variable of the same name.
@@ -20,6 +23,40 @@ const MODELS_BIND: &str = "127.0.0.1:8001";
 const EXPERIENCE_BIND: &str = "127.0.0.1:8002";
 const WEB_BIND: &str = "127.0.0.1:8000";
 const DATABASE_URL: &str = "sqlite://.data/conduit.sqlite3";
+/// Where the signing key is kept between starts.
+const JWT_SECRET_FILE: &str = ".data/jwt-secret";
+
+/// The signing key kept in `path`, made (random, mode 0600) when the file does not exist yet.
+fn signing_key(path: &std::path::Path) -> Result<Secret, String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::read_to_string(path) {
+        Ok(key) if key.trim().len() >= 32 => return Ok(Secret::new(key.trim())),
+        Ok(_) => {
+            return Err(format!(
+                "{}: holds no key of 32 characters or more; delete it to make a new one (every session ends)",
+                path.display()
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let key = Secret::random();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    writeln!(file, "{}", key.expose())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    tracing::info!(file = %path.display(), "first start: a new random token signing key");
+    Ok(key)
+}
 
 fn prepare_database(url: &str) -> Result<(), String> {
     let mut conn = Manager::new(url)
@@ -58,23 +95,59 @@ async fn launch() -> Result<(), String> {
         Env.string_or("EXPERIENCE_BIND", EXPERIENCE_BIND),
         Env.string_or("WEB_BIND", WEB_BIND),
     );
+    // One random credential for the three tiers of this process (for_database makes it).
     let models_settings = models::Settings::for_database(&url);
+    let credential = models_settings.credential().map_err(|e| e.to_string())?;
     let models = models::run(bind(&models_bind)?, &models_settings).map_err(|e| e.to_string())?;
-    let mut experience_settings = experience::Settings::dev(&format!("http://{models_bind}"));
+    let mut experience_settings =
+        experience::Settings::for_models(&format!("http://{models_bind}"), credential.clone());
+    experience_settings.jwt_secret = match Env.get("JWT_SECRET") {
+        Some(key) if key.len() >= 32 => Secret::new(key),
+        Some(_) => return Err("JWT_SECRET must be at least 32 characters".into()),
+        None => signing_key(std::path::Path::new(
+            &Env.string_or("JWT_SECRET_FILE", JWT_SECRET_FILE),
+        ))?,
+    };
     experience_settings.page_cache = page_cache.clone();
     let experience = experience::run(bind(&experience_bind)?, &experience_settings)
         .map_err(|e| e.to_string())?;
-    let mut web_settings = web::Settings::for_experience(&format!("http://{experience_bind}"));
+    let mut web_settings =
+        web::Settings::for_experience(&format!("http://{experience_bind}"), credential);
     web_settings.page_cache = page_cache;
+    web_settings.demo_mode = true;
     let web = web::run(bind(&web_bind)?, &web_settings).map_err(|e| e.to_string())?;
 
     println!(
         "Conduit is running at http://{web_bind}  (API: http://{experience_bind}/api, docs: http://{experience_bind}/api/docs)"
     );
-    println!("Sign in as ada@conduit.example with the password conduit-demo. Ctrl-C stops it.");
+    println!(
+        "Demo mode: sign in as ada@conduit.example with the password conduit-demo (public: keep this site to yourself). Ctrl-C stops it."
+    );
     conduit_service::lifecycle::serve_until_signalled(vec![web, experience, models], Duration::ZERO)
         .await
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signing_key_is_made_once_private_and_then_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/jwt-secret");
+        let first = signing_key(&path).unwrap();
+        assert_eq!(first.expose().len(), 64);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        assert_eq!(signing_key(&path).unwrap(), first);
+        let other = tempfile::tempdir().unwrap();
+        let elsewhere = signing_key(&other.path().join("jwt-secret")).unwrap();
+        assert_ne!(elsewhere, first, "random, not built in");
+        std::fs::write(&path, "short\n").unwrap();
+        assert!(signing_key(&path).is_err());
+    }
 }
 
 #[actix_web::main]

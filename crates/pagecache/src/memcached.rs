@@ -174,6 +174,20 @@ impl Memcached {
         .await
     }
 
+    /// Takes one from the counter under `key` (saturating at zero; made with `ttl` when
+    /// missing); the new value.
+    pub async fn uncount(&self, key: &str, ttl: Duration) -> Result<u64> {
+        self.bounded(async {
+            let secs = u32::try_from(ttl.as_secs().max(1)).unwrap_or(u32::MAX);
+            self.client()
+                .await?
+                .decr(key, 1, Ttl::secs(secs))
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
     /// Time left before `key` expires (`None`: missing, or never expires).
     pub async fn ttl_left(&self, key: &str) -> Result<Option<Duration>> {
         self.bounded(async {

@@ -7,6 +7,7 @@
 //! - [`metrics`]: Prometheus text for `/metrics`.
 //! - [`health`]: `/health`, `/ready` and `/metrics` routes.
 //! - [`json`]: JSON bodies for actix's extractor errors (422 / 413, never plain text).
+//! - [`internal`]: the internal credential between tiers, and who may name a visitor.
 //! - [`settings`]: typed environment variables with one clear line on bad input.
 //!
 //! - [`lifecycle`]: graceful shutdown: on SIGTERM/SIGINT, drain (`/ready` 503 for
@@ -14,6 +15,7 @@
 //!   [`SHUTDOWN_TIMEOUT_SECS`].
 
 pub mod health;
+pub mod internal;
 pub mod json;
 pub mod lifecycle;
 pub mod main_loop;

@@ -128,21 +128,73 @@ pub async fn request_context(
     }
 }
 
-/// The end user's address: the first `X-Forwarded-For` hop when the service is configured to
-/// trust it (it runs behind a proxy that sets it), else the peer's address.
+/// The end user's address. Behind a proxy (`trust_forwarded_for`), the last
+/// `X-Forwarded-For` hop: the one the proxy in front of this service appended for the peer it
+/// saw, which a client cannot choose (hops before it are whatever the client sent). Else the
+/// peer's address.
 pub fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for {
         let forwarded = req
             .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|v| !v.is_empty());
+            .rfind(|v| !v.is_empty())
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok());
         if let Some(addr) = forwarded {
-            return addr.to_owned();
+            return addr.to_string();
         }
     }
     req.peer_addr()
         .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
+/// The visitor's address: the one a caller that presented the internal credential passed in
+/// [`VISITOR_HEADER`](crate::internal::VISITOR_HEADER) (the web tier, for the visitor whose
+/// page it renders), else [`client_address`].
+pub fn visitor_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    if crate::internal::is_internal(req)
+        && let Some(addr) = req
+            .headers()
+            .get(crate::internal::VISITOR_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
+    {
+        return addr.to_string();
+    }
+    client_address(req, trust_forwarded_for)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn behind_a_proxy_the_hop_it_appended_counts() {
+        let peer = "10.0.0.9:4000".parse().unwrap();
+        let req = TestRequest::default()
+            .peer_addr(peer)
+            .insert_header(("x-forwarded-for", "6.6.6.6, 192.0.2.7"))
+            .to_http_request();
+        assert_eq!(client_address(&req, true), "192.0.2.7");
+        assert_eq!(client_address(&req, false), "10.0.0.9");
+        let junk = TestRequest::default()
+            .peer_addr(peer)
+            .insert_header(("x-forwarded-for", "not-an-address"))
+            .to_http_request();
+        assert_eq!(client_address(&junk, true), "10.0.0.9");
+    }
+
+    #[test]
+    fn only_an_internal_caller_names_the_visitor() {
+        let peer = "10.0.0.9:4000".parse().unwrap();
+        let req = TestRequest::default()
+            .peer_addr(peer)
+            .insert_header((crate::internal::VISITOR_HEADER, "198.51.100.4"))
+            .to_http_request();
+        assert_eq!(visitor_address(&req, false), "10.0.0.9");
+    }
 }

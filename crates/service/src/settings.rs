@@ -104,9 +104,45 @@ impl Secret {
         Self(value.into())
     }
 
+    /// 256 bits from the operating system's CSPRNG, as 64 hex digits: for a secret made at
+    /// start (tests, the all-in-one launcher's first start) rather than read.
+    pub fn random() -> Self {
+        Self(random_hex::<32>())
+    }
+
     /// The secret itself, for the one place that needs it.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// `N` bytes from the operating system's CSPRNG, hex-encoded. Panics only when the OS has no
+/// random source at all, where no secret could be made safely anyway.
+pub fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A required secret: `name` must be set (or `name_FILE`) and hold at least 32 characters.
+pub fn required_secret(env: &impl Source, name: &str) -> Result<Secret, ConfigError> {
+    match env.get(name) {
+        Some(s) if s.len() >= 32 => Ok(Secret::new(s)),
+        Some(_) => Err(ConfigError::new(name, "must be at least 32 characters")),
+        None => Err(ConfigError::new(
+            name,
+            format!(
+                "is required (or {name}_FILE naming a file that holds it); make one with `openssl rand -hex 32`"
+            ),
+        )),
+    }
+}
+
+/// An optional secret (a previous key kept during a rotation): at least 32 characters when set.
+pub fn optional_secret(env: &impl Source, name: &str) -> Result<Option<Secret>, ConfigError> {
+    match env.get(name) {
+        Some(_) => required_secret(env, name).map(Some),
+        None => Ok(None),
     }
 }
 
@@ -160,6 +196,22 @@ mod tests {
         let err = read_value_file(missing.to_str().unwrap()).unwrap_err();
         assert!(err.starts_with("cannot read "), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn random_secrets_differ_and_required_ones_are_long() {
+        let (a, b) = (Secret::random(), Secret::random());
+        assert_eq!(a.expose().len(), 64);
+        assert_ne!(a, b);
+        let env = source(&[("SHORT", "abc"), ("LONG", &"k".repeat(32))]);
+        assert!(required_secret(&env, "SHORT").is_err());
+        assert!(required_secret(&env, "MISSING").is_err());
+        assert_eq!(
+            required_secret(&env, "LONG").unwrap().expose(),
+            "k".repeat(32)
+        );
+        assert_eq!(optional_secret(&env, "MISSING"), Ok(None));
+        assert!(optional_secret(&env, "SHORT").is_err());
     }
 
     #[test]

@@ -246,13 +246,17 @@ impl Stack {
             Duration::from_secs(10),
         )?;
 
-        let jwt_secret = format!("{:032x}{:032x}", fastrand::u128(..), fastrand::u128(..));
+        // The secrets live in files only this user reads, as mounted secrets do; the tiers
+        // are given the files' names, never the values.
+        let jwt_secret = self.secret_file("jwt-secret")?;
+        let credential = self.secret_file("internal-credential")?;
         let drain = DRAIN.as_millis().to_string();
         for tier in TIERS {
             let mut env: Vec<(&str, String)> = vec![
                 ("RUST_LOG", config.log_filter.clone()),
                 ("SHUTDOWN_DRAIN_MS", drain.clone()),
                 ("WORKERS", "2".into()),
+                ("INTERNAL_CREDENTIAL_FILE", credential.clone()),
             ];
             match tier {
                 "models" => {
@@ -261,7 +265,7 @@ impl Stack {
                 }
                 "experience" => {
                     env.push(("MODELS_URL", format!("http://127.0.0.1:{models_pool}")));
-                    env.push(("JWT_SECRET", jwt_secret.clone()));
+                    env.push(("JWT_SECRET_FILE", jwt_secret.clone()));
                     env.push(("MEMCACHED_URL", memcached_url.clone()));
                     env.push(("TRUST_FORWARDED_FOR", "true".into()));
                 }
@@ -287,6 +291,27 @@ impl Stack {
             }
         }
         self.save()
+    }
+
+    /// A new random secret in `secrets/<name>` of the stack's directory (mode 0600); its path.
+    fn secret_file(&self, name: &str) -> Result<String, String> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = self.dir.join("secrets");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = dir.join(name);
+        let _ = std::fs::remove_file(&path);
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| format!("no random source: {e}"))?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        writeln!(file, "{hex}").map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path.to_string_lossy().into_owned())
     }
 
     fn start_postgres(&mut self) -> Result<(), String> {

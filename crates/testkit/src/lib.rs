@@ -13,6 +13,29 @@ mod process;
 
 pub use process::{free_port, signal, spawn_guarded, wait_for_port};
 
+/// The internal credential of every tier a test process starts in-process: random, made
+/// once per process (tests share it as the tiers of one deployment do).
+pub fn credential() -> conduit_service::internal::InternalCredential {
+    static CREDENTIAL: std::sync::OnceLock<conduit_service::internal::InternalCredential> =
+        std::sync::OnceLock::new();
+    CREDENTIAL
+        .get_or_init(conduit_service::internal::InternalCredential::random)
+        .clone()
+}
+
+/// An HTTP client that presents [`credential`] on every request, as a tier's typed client
+/// does (tests that call models, or experience's page endpoints, directly).
+pub fn internal_http() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = reqwest::header::HeaderValue::from_str(credential().secret().expose())
+        .unwrap_or_else(|_| unreachable!("hex is a header value"));
+    headers.insert(conduit_service::internal::CREDENTIAL_HEADER, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap_or_else(|e| panic!("an HTTP client: {e}"))
+}
+
 /// True when running under CI (`CI=true`), where every real server is mandatory.
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")

@@ -27,8 +27,9 @@ pub async fn login(
     check.finish()?;
 
     let address = state.client_address(&req);
+    // Counted before the password is checked: parallel guesses cannot outrun the limit.
     limiter
-        .check(&email, &address)
+        .attempt(&email, &address)
         .await
         .map_err(Error::TooManyAttempts)?;
     let creds = match state.models.credentials(Some(rid.as_str()), &email).await {
@@ -38,10 +39,9 @@ pub async fn login(
     };
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
     if !auth::verify_password(password, hash).await? {
-        limiter.failed(&email, &address).await;
         return Err(Error::BadCredentials);
     }
-    limiter.succeeded(&email).await;
+    limiter.succeeded(&email, &address).await;
     let user = creds.map(|c| c.user).ok_or(Error::BadCredentials)?;
     let token = state.tokens.issue(user.id)?;
     Ok(HttpResponse::Ok().json(UserEnvelope {

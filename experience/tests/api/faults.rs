@@ -36,6 +36,7 @@ async fn models_down_gives_503_json_and_service_resumes_when_it_is_back() {
     // Bring models up on that very port: the next request succeeds, no restart needed.
     let (url, _guard) = databases::fresh(Backend::Sqlite).unwrap();
     let mut s = models::Settings::for_database(&url);
+    s.internal_credential = Some(conduit_testkit::credential());
     s.workers = Some(1);
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
     actix_web::rt::spawn(models::run(listener, &s).unwrap());
@@ -113,8 +114,11 @@ async fn models_too_slow_gives_504_within_the_timeout() {
 async fn a_second_instance_accepts_tokens_issued_by_the_first() {
     let (url, _guard) = databases::fresh(Backend::Sqlite).unwrap();
     let models_url = start_models(&url);
-    let first = TestApp::with(models_url.clone(), settings(&models_url), None);
-    let second = start_experience(&settings(&models_url));
+    let first_settings = settings(&models_url);
+    let mut second_settings = settings(&models_url);
+    second_settings.jwt_secret = first_settings.jwt_secret.clone();
+    let first = TestApp::with(models_url.clone(), first_settings, None);
+    let second = start_experience(&second_settings);
     let token = first.register("roamer").await;
     let res = first
         .http

@@ -11,13 +11,18 @@ use serde_json::{Value, json};
 pub struct TestApp {
     pub address: String,
     pub models_address: String,
+    /// A public client (no internal credential).
     pub http: reqwest::Client,
+    /// A client that presents the internal credential, as the web tier does: used for the
+    /// page endpoints, which answer nobody else.
+    pub internal: reqwest::Client,
     _guard: Option<Guard>,
 }
 
 /// Starts the models service over `url`; returns its base URL.
 pub fn start_models(url: &str) -> String {
     let mut settings = models::Settings::for_database(url);
+    settings.internal_credential = Some(conduit_testkit::credential());
     settings.pool_size = 4;
     settings.pool_timeout = Duration::from_millis(1000);
     settings.workers = Some(1);
@@ -36,7 +41,7 @@ pub fn start_experience(settings: &experience::Settings) -> String {
 }
 
 pub fn settings(models_url: &str) -> experience::Settings {
-    let mut s = experience::Settings::dev(models_url);
+    let mut s = experience::Settings::for_models(models_url, conduit_testkit::credential());
     s.workers = Some(1);
     s.body_limit = 64 * 1024;
     s.models_timeout = Duration::from_millis(1500);
@@ -62,6 +67,7 @@ impl TestApp {
             address,
             models_address,
             http: reqwest::Client::new(),
+            internal: conduit_testkit::internal_http(),
             _guard: guard,
         }
     }
@@ -74,7 +80,12 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.address));
+        let client = if path.starts_with("/pages/") {
+            &self.internal
+        } else {
+            &self.http
+        };
+        let mut req = client.request(method, format!("{}{path}", self.address));
         if let Some(t) = token {
             req = req.header("Authorization", format!("Token {t}"));
         }
@@ -173,4 +184,19 @@ impl TestApp {
             .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
             .sum()
     }
+}
+
+/// Sends every request at once; their statuses, in order.
+pub async fn statuses_in_parallel(
+    requests: impl IntoIterator<Item = reqwest::RequestBuilder>,
+) -> Vec<u16> {
+    let handles: Vec<_> = requests
+        .into_iter()
+        .map(|req| actix_web::rt::spawn(async move { req.send().await.unwrap().status().as_u16() }))
+        .collect();
+    let mut statuses = Vec::new();
+    for handle in handles {
+        statuses.push(handle.await.unwrap());
+    }
+    statuses
 }

@@ -1,6 +1,21 @@
 use serde_json::json;
 
 conduit_testkit::backend_tests! { crate::helpers::TestApp;
+    async fn page_endpoints_answer_only_a_caller_with_the_internal_credential(app) {
+        use conduit_service::internal::CREDENTIAL_HEADER;
+        let url = format!("{}/pages/home", app.address);
+        let res = app.http.get(&url).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 401);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body, json!({"errors": {"credential": ["internal credential missing or wrong"]}}));
+        let res = app.http.get(&url).header(CREDENTIAL_HEADER, "0".repeat(64)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 401);
+        assert_eq!(app.internal.get(&url).send().await.unwrap().status().as_u16(), 200);
+        // The public API and the probes need none.
+        assert_eq!(app.http.get(format!("{}/api/tags", app.address)).send().await.unwrap().status().as_u16(), 200);
+        assert_eq!(app.http.get(format!("{}/ready", app.address)).send().await.unwrap().status().as_u16(), 200);
+    }
+
     async fn the_home_page_has_the_list_pagination_and_popular_tags(app) {
         let (status, page) = app.get("/pages/home", None).await;
         assert_eq!(status, 200);

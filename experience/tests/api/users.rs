@@ -138,6 +138,39 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
         // Other accounts are not affected.
         app.login_demo("chen").await;
     }
+
+    async fn parallel_wrong_guesses_get_at_most_the_limit_of_401s(app) {
+        let body = json!({"user": {"email": "dara@conduit.example", "password": "wrong-password"}});
+        let url = format!("{}/api/users/login", app.address);
+        let sends = (0..60).map(|_| app.http.post(&url).json(&body));
+        let statuses = crate::helpers::statuses_in_parallel(sends).await;
+        let count = |s: u16| statuses.iter().filter(|&&x| x == s).count();
+        assert_eq!((count(401), count(429)), (5, 55), "{statuses:?}");
+    }
+
+    async fn only_an_internal_caller_names_the_visitor_address(app) {
+        use conduit_service::internal::VISITOR_HEADER;
+        let wrong = json!({"user": {"email": "emeka@conduit.example", "password": "wrong-password"}});
+        let url = format!("{}/api/users/login", app.address);
+        // A public caller that names a new address each time is still one address.
+        let mut statuses = Vec::new();
+        for i in 0..6 {
+            let res = app.http.post(&url).header(VISITOR_HEADER, format!("203.0.113.{i}")).json(&wrong).send().await.unwrap();
+            statuses.push(res.status().as_u16());
+        }
+        assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+        // The web tier (it presents the credential) names each visitor: the guesser at
+        // 198.51.100.66 is refused, and the owner at 198.51.100.7 still signs in.
+        for _ in 0..5 {
+            let res = app.internal.post(&url).header(VISITOR_HEADER, "198.51.100.66").json(&wrong).send().await.unwrap();
+            assert_eq!(res.status().as_u16(), 401);
+        }
+        let res = app.internal.post(&url).header(VISITOR_HEADER, "198.51.100.66").json(&wrong).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 429);
+        let right = json!({"user": {"email": "emeka@conduit.example", "password": "conduit-demo"}});
+        let res = app.internal.post(&url).header(VISITOR_HEADER, "198.51.100.7").json(&right).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+    }
 }
 
 /// Behind a load balancer each instance sees a share of a guesser's attempts: with memcached
@@ -174,6 +207,15 @@ async fn failed_logins_on_two_instances_count_toward_one_limit_through_memcached
     }
     // Three failures on each instance: alone, neither would have reached the limit of 5.
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+    // Parallel guesses spread over both instances: the limit holds (memcached's incr).
+    let other = json!({"user": {"email": "chen@conduit.example", "password": "wrong-password"}});
+    let sends = (0..60).map(|i| {
+        http.post(format!("{}/api/users/login", instances[i % 2]))
+            .json(&other)
+    });
+    let statuses = crate::helpers::statuses_in_parallel(sends).await;
+    let count = |s: u16| statuses.iter().filter(|&&x| x == s).count();
+    assert_eq!((count(401), count(429)), (5, 55), "{statuses:?}");
     for address in &instances {
         let res = http
             .post(format!("{address}/api/users/login"))

@@ -42,6 +42,7 @@ impl TestApp {
 
     fn start(url: &str, guard: Option<Guard>) -> TestApp {
         let mut settings = Settings::for_database(url);
+        settings.internal_credential = Some(conduit_testkit::credential());
         settings.pool_size = 4;
         settings.pool_timeout = Duration::from_millis(500);
         settings.body_limit = 64 * 1024;
@@ -53,7 +54,7 @@ impl TestApp {
         actix_web::rt::spawn(server);
         TestApp {
             address,
-            http: reqwest::Client::new(),
+            http: conduit_testkit::internal_http(),
             db,
             _guard: guard,
         }

@@ -38,6 +38,10 @@ async fn the_binary_migrates_loads_serves_and_stops_cleanly_on_sigterm() {
         .port();
     let mut child = bin()
         .env("DATABASE_URL", &url)
+        .env(
+            "INTERNAL_CREDENTIAL",
+            conduit_testkit::credential().secret().expose(),
+        )
         .env("BIND", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
         .env("SHUTDOWN_DRAIN_MS", "1500")
@@ -45,7 +49,7 @@ async fn the_binary_migrates_loads_serves_and_stops_cleanly_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let http = reqwest::Client::new();
+    let http = conduit_testkit::internal_http();
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

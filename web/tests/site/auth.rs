@@ -334,3 +334,54 @@ async fn sign_in_limits_count_each_visitor_not_the_web_tier() {
     assert_eq!(status, 422);
     assert!(body.contains("email or password is invalid"), "{body}");
 }
+
+/// Behind the proxy, each visitor's sign-ins are counted at their own address: a guesser who
+/// reaches the limit on ada's account does not stop ada signing in from hers.
+#[actix_web::test]
+async fn a_guesser_elsewhere_cannot_lock_the_owner_out() {
+    let site = Site::spawn_with(
+        conduit_pagecache::CacheConfig::Disabled,
+        |_| {},
+        |web| web.trust_forwarded_for = true,
+    );
+    let guesser = Site::visitor_at("203.0.113.66");
+    let mut errors = Vec::new();
+    for _ in 0..7 {
+        let res = site
+            .submit_with(
+                &guesser,
+                "/login",
+                "/login",
+                &[
+                    ("email", "ada@conduit.example"),
+                    ("password", "not-her-password"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 422);
+        errors.push(res.text("ul.error-messages > li"));
+    }
+    assert!(
+        errors[..5]
+            .iter()
+            .all(|e| e == "email or password is invalid"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[5..].iter().all(|e| e.starts_with("too many")),
+        "{errors:?}"
+    );
+    let owner = Site::visitor_at("198.51.100.7");
+    let res = site
+        .submit_with(
+            &owner,
+            "/login",
+            "/login",
+            &[
+                ("email", "ada@conduit.example"),
+                ("password", "conduit-demo"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.html.html());
+}

@@ -111,10 +111,11 @@ impl Site {
         let (url, guard) = databases::fresh(Backend::Sqlite).expect("SQLite is always there");
         let (l, models_url) = free_addr();
         let mut s = models::Settings::for_database(&url);
+        s.internal_credential = Some(conduit_testkit::credential());
         s.workers = Some(1);
         actix_web::rt::spawn(models::run(l, &s).unwrap());
         let (l, experience_url) = free_addr();
-        let mut s = experience::Settings::dev(&models_url);
+        let mut s = experience::Settings::for_models(&models_url, conduit_testkit::credential());
         s.workers = Some(1);
         s.page_cache = cache.clone();
         tweak_experience(&mut s);
@@ -134,7 +135,7 @@ impl Site {
         tweak: impl FnOnce(&mut web::Settings),
     ) -> Site {
         let (l, address) = free_addr();
-        let mut s = web::Settings::for_experience(experience_url);
+        let mut s = web::Settings::for_experience(experience_url, conduit_testkit::credential());
         s.workers = Some(1);
         s.experience_timeout = std::time::Duration::from_millis(1500);
         s.page_cache = cache;
@@ -195,8 +196,16 @@ impl Site {
     }
 
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let res = self
-            .http
+        self.post_with(&self.http, path, fields).await
+    }
+
+    pub async fn post_with(
+        &self,
+        http: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let res = http
             .post(format!("{}{path}", self.address))
             .form(fields)
             .send()
@@ -207,10 +216,34 @@ impl Site {
 
     /// Posts a form with the CSRF token of the page at `from`.
     pub async fn submit(&self, from: &str, path: &str, fields: &[(&str, &str)]) -> Page {
-        let csrf = self.get(from).await.csrf();
+        self.submit_with(&self.http, from, path, fields).await
+    }
+
+    /// [`Site::submit`] as the visitor `http` (its own cookies and headers).
+    pub async fn submit_with(
+        &self,
+        http: &reqwest::Client,
+        from: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let csrf = self.get_with(http, from).await.csrf();
         let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
-        self.post(path, &all).await
+        self.post_with(http, path, &all).await
+    }
+
+    /// A fresh browser whose requests come through a proxy that saw them from `address`
+    /// (`X-Forwarded-For`, as HAProxy sets it).
+    pub fn visitor_at(address: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", address.parse().unwrap());
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap()
     }
 
     /// Follows a 303 and returns the page it leads to.

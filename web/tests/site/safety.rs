@@ -288,3 +288,99 @@ async fn head_requests_get_the_headers_of_a_get_and_no_body() {
     let answer = head(&site.address, "/no-such-page").await;
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
 }
+
+/// The CSRF token is bound to the session: an attacker who plants their own CSRF cookie in a
+/// signed-in victim's browser (from a sibling origin, or over plain HTTP) and submits the
+/// token they were given for it is refused.
+#[actix_web::test]
+async fn a_planted_csrf_cookie_with_the_attackers_token_is_refused() {
+    let site = Site::spawn();
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie_of = |res: &reqwest::Response, name: &str| {
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix(&format!("{name}=")))
+            .map(|v| v.split(';').next().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no {name} cookie"))
+    };
+    let form_token = |html: &str| {
+        let doc = scraper::Html::parse_document(html);
+        let sel = scraper::Selector::parse("input[name=csrf]").unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap()
+            .attr("value")
+            .unwrap()
+            .to_owned()
+    };
+    let get_login = || async {
+        let res = plain
+            .get(format!("{}/login", site.address))
+            .send()
+            .await
+            .unwrap();
+        let nonce = cookie_of(&res, "conduit_csrf");
+        (nonce, form_token(&res.text().await.unwrap()))
+    };
+    // The attacker's own pair, and the victim's signed-in session.
+    let (attacker_nonce, attacker_token) = get_login().await;
+    let (victim_nonce, victim_token) = get_login().await;
+    let res = plain
+        .post(format!("{}/login", site.address))
+        .header("cookie", format!("conduit_csrf={victim_nonce}"))
+        .form(&[
+            ("csrf", victim_token.as_str()),
+            ("email", "ada@conduit.example"),
+            ("password", "conduit-demo"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let session = cookie_of(&res, "conduit_session");
+
+    let follow = |nonce: String, token: String| {
+        let (plain, site, session) = (&plain, &site, &session);
+        async move {
+            plain
+                .post(format!("{}/profile/chen/follow", site.address))
+                .header(
+                    "cookie",
+                    format!("conduit_session={session}; conduit_csrf={nonce}"),
+                )
+                .form(&[("csrf", token.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        follow(attacker_nonce.clone(), attacker_token).await,
+        403,
+        "planted pair"
+    );
+    assert_eq!(
+        follow(attacker_nonce.clone(), attacker_nonce).await,
+        403,
+        "nonce as token"
+    );
+    // The victim's own page gives a token that works (the form is not just broken).
+    let res = plain
+        .get(format!("{}/profile/chen", site.address))
+        .header(
+            "cookie",
+            format!("conduit_session={session}; conduit_csrf={victim_nonce}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let own = form_token(&res.text().await.unwrap());
+    assert_eq!(follow(victim_nonce, own).await, 303);
+}

@@ -127,6 +127,15 @@ async fn signed_out_buttons_lead_to_sign_in_and_back() {
         format!("/article/{slug}")
     );
     let csrf = login.csrf();
+    let res = site
+        .post("/login", &[("csrf", &csrf), ("next", "//evil.example/")])
+        .await;
+    assert_eq!(res.status, 422, "a failed sign-in stays on the form");
+    assert_eq!(
+        res.count("form input[name=next]"),
+        0,
+        "a foreign next is dropped"
+    );
     let next = format!("/article/{slug}");
     let res = site
         .post(
@@ -140,15 +149,9 @@ async fn signed_out_buttons_lead_to_sign_in_and_back() {
         )
         .await;
     assert_eq!((res.status, res.location()), (303, next));
-    let res = site
-        .post("/login", &[("csrf", &csrf), ("next", "//evil.example/")])
-        .await;
-    assert_eq!(res.status, 422, "a failed sign-in stays on the form");
-    assert_eq!(
-        res.count("form input[name=next]"),
-        0,
-        "a foreign next is dropped"
-    );
+    // The token was bound to the signed-out session: signed in, it no longer passes.
+    let res = site.post("/login", &[("csrf", &csrf), ("next", "/")]).await;
+    assert_eq!(res.status, 403, "a token outlives no session change");
 }
 
 #[actix_web::test]
