@@ -2,7 +2,11 @@
 //!
 //! Password hashes use argon2id with m = 19 MiB, t = 2, p = 1 (OWASP's first recommended
 //! set); hashing and verifying run on actix's blocking pool, never on an async worker.
-//! A token's subject is the user id, so it survives a change of username or email.
+//! A token's subject is the user id, so it survives a change of username or email. It also
+//! carries the user's session generation (`gen`): every authenticated request reads the user
+//! (one primary-key read in models, whose answer the handler then uses) and refuses a token
+//! of an older generation, so a password change or "sign out everywhere" ends every session
+//! at once, on every instance. `nbf`, when present, is checked.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -70,6 +74,9 @@ struct Claims {
     sub: String,
     iat: u64,
     exp: u64,
+    /// The user's session generation when the token was issued (absent: 0).
+    #[serde(default, rename = "gen")]
+    generation: i64,
 }
 
 /// Issues and checks tokens.
@@ -107,8 +114,8 @@ impl Tokens {
         }
     }
 
-    /// A new token for `user_id`.
-    pub fn issue(&self, user_id: i64) -> Result<String, Error> {
+    /// A new token for `user_id` at session generation `generation`.
+    pub fn issue(&self, user_id: i64, generation: i64) -> Result<String, Error> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -116,13 +123,15 @@ impl Tokens {
             sub: user_id.to_string(),
             iat: now,
             exp: now + self.ttl.as_secs(),
+            generation,
         };
         jsonwebtoken::encode(&Header::default(), &claims, &self.encoding)
             .map_err(|e| Error::Internal(format!("signing a token: {e}")))
     }
 
-    /// The user id of a valid token; 401 "is invalid" for anything else.
-    pub fn verify(&self, token: &str) -> Result<i64, Error> {
+    /// The user id and session generation of a valid token; 401 "is invalid" for anything
+    /// else.
+    pub fn verify(&self, token: &str) -> Result<(i64, i64), Error> {
         let decode = |key| jsonwebtoken::decode::<Claims>(token, key, &self.validation);
         let data = match (decode(&self.decoding), &self.previous) {
             (Ok(data), _) => data,
@@ -133,17 +142,21 @@ impl Tokens {
             }
             (Err(_), _) => return Err(Error::TokenInvalid),
         };
-        data.claims.sub.parse().map_err(|_| Error::TokenInvalid)
+        let id = data.claims.sub.parse().map_err(|_| Error::TokenInvalid)?;
+        Ok((id, data.claims.generation))
     }
 }
 
-/// The signed-in caller; extracting it answers 401 when the token is missing or invalid.
+/// The signed-in caller; extracting it answers 401 when the token is missing or invalid, or
+/// of an ended session, or of a user who no longer exists.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
     /// User id.
     pub id: i64,
     /// The token the caller sent.
     pub token: String,
+    /// The user, as read to check the token's session generation.
+    pub user: conduit_wire::models::User,
 }
 
 /// The caller if signed in. No `Authorization` header is anonymous; a bad token is still a
@@ -176,15 +189,52 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, Error> {
     Ok((!token.is_empty()).then(|| token.to_owned()))
 }
 
-fn current(req: &HttpRequest) -> Result<Option<CurrentUser>, Error> {
+/// What checking a token's signature gives: the state, the token, its user id and session
+/// generation, and the request id to read the user with.
+type Checked = (
+    web::Data<crate::AppState>,
+    String,
+    i64,
+    i64,
+    Option<conduit_service::RequestId>,
+);
+
+/// The token of `req` with its signature and times checked; `None` without one.
+fn checked_token(req: &HttpRequest) -> Result<Option<Checked>, Error> {
     let Some(token) = bearer(req)? else {
         return Ok(None);
     };
     let state = req
         .app_data::<web::Data<crate::AppState>>()
+        .cloned()
         .ok_or_else(|| Error::Internal("no app state".into()))?;
-    let id = state.tokens.verify(&token)?;
-    Ok(Some(CurrentUser { id, token }))
+    let (id, generation) = state.tokens.verify(&token)?;
+    let rid = conduit_service::RequestId::from_request(req, &mut Payload::None)
+        .into_inner()
+        .ok();
+    Ok(Some((state, token, id, generation, rid)))
+}
+
+/// The caller of `req`: `None` without a token; the token checked, then its user read and
+/// the session generation compared.
+fn current(req: &HttpRequest) -> Ready<Option<CurrentUser>> {
+    let prepared = checked_token(req);
+    Box::pin(async move {
+        let Some((state, token, id, generation, rid)) = prepared? else {
+            return Ok(None);
+        };
+        let rid = rid.as_ref().map(conduit_service::RequestId::as_str);
+        let user = match state.models.get_user(rid, id).await {
+            Ok(user) => user,
+            // A valid signature for a user that no longer exists.
+            Err(e) if e.is_not_found() => return Err(Error::TokenInvalid),
+            Err(e) => return Err(e.into()),
+        };
+        if user.session_generation != generation {
+            return Err(Error::TokenInvalid);
+        }
+        Ok(Some(CurrentUser { id, token, user }))
+    })
 }
 
 type Ready<T> = Pin<Box<dyn Future<Output = Result<T, Error>>>>;
@@ -194,8 +244,8 @@ impl FromRequest for CurrentUser {
     type Future = Ready<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = current(req).and_then(|u| u.ok_or(Error::TokenMissing));
-        Box::pin(async move { result })
+        let current = current(req);
+        Box::pin(async move { current.await?.ok_or(Error::TokenMissing) })
     }
 }
 
@@ -204,8 +254,8 @@ impl FromRequest for MaybeUser {
     type Future = Ready<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = current(req).map(MaybeUser);
-        Box::pin(async move { result })
+        let current = current(req);
+        Box::pin(async move { current.await.map(MaybeUser) })
     }
 }
 
@@ -216,8 +266,8 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_reject_tampering_and_expiry() {
         let tokens = Tokens::new(&"s".repeat(32), None, Duration::from_secs(60));
-        let t = tokens.issue(42).unwrap();
-        assert_eq!(tokens.verify(&t).unwrap(), 42);
+        let t = tokens.issue(42, 3).unwrap();
+        assert_eq!(tokens.verify(&t).unwrap(), (42, 3));
         let other = Tokens::new(&"x".repeat(32), None, Duration::from_secs(60));
         assert!(matches!(other.verify(&t), Err(Error::TokenInvalid)));
         assert!(matches!(
@@ -227,9 +277,45 @@ mod tests {
         let expired = Tokens::new(&"s".repeat(32), None, Duration::ZERO);
         let mut old = expired;
         old.validation.leeway = 0;
-        let t = old.issue(1).unwrap();
+        let t = old.issue(1, 0).unwrap();
         std::thread::sleep(Duration::from_millis(1100));
         assert!(matches!(old.verify(&t), Err(Error::TokenInvalid)));
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_is_refused_and_the_previous_key_still_verifies() {
+        let key = "s".repeat(32);
+        let tokens = Tokens::new(&key, None, Duration::from_secs(60));
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        #[derive(Serialize)]
+        struct Early {
+            sub: String,
+            exp: u64,
+            nbf: u64,
+        }
+        let early = Early {
+            sub: "7".into(),
+            exp: now + 600,
+            nbf: now + 300,
+        };
+        let t = jsonwebtoken::encode(
+            &Header::default(),
+            &early,
+            &EncodingKey::from_secret(key.as_bytes()),
+        )
+        .unwrap();
+        assert!(matches!(tokens.verify(&t), Err(Error::TokenInvalid)));
+
+        let old = tokens.issue(9, 1).unwrap();
+        let rotated = Tokens::new(&"n".repeat(32), Some(&key), Duration::from_secs(60));
+        assert_eq!(rotated.verify(&old).unwrap(), (9, 1));
+        let fresh = rotated.issue(9, 1).unwrap();
+        assert!(matches!(tokens.verify(&fresh), Err(Error::TokenInvalid)));
+        let done = Tokens::new(&"n".repeat(32), None, Duration::from_secs(60));
+        assert!(matches!(done.verify(&old), Err(Error::TokenInvalid)));
     }
 
     #[actix_web::test]

@@ -3,7 +3,8 @@
 //! Serves the public RealWorld JSON API under `/api` (shared/spec/api.md). Stateless: any
 //! instance serves any request, since tokens are signed with the shared `JWT_SECRET` and
 //! all data lives behind the models tier, reached only through the typed client.
-//! Each `/api` read makes at most one call to models, each write at most two.
+//! Each `/api` read makes at most one call to models, each write at most two, plus, when the
+//! caller is signed in, one primary-key read that checks the token's session (`auth`).
 
 pub mod api;
 pub mod auth;

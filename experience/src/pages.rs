@@ -46,13 +46,24 @@ impl FromRequest for PageUser {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let user = MaybeUser::from_request(req, payload);
-        Box::pin(async move { Ok(PageUser(user.await.ok().and_then(|u| u.0))) })
+        Box::pin(async move {
+            match user.await {
+                Ok(user) => Ok(PageUser(user.0)),
+                Err(Error::TokenInvalid | Error::TokenMissing) => Ok(PageUser(None)),
+                Err(e) => Err(e),
+            }
+        })
     }
 }
 
 impl PageUser {
     fn id(&self) -> Option<i64> {
         self.0.as_ref().map(|u| u.id)
+    }
+
+    /// The viewer, read when the token was checked.
+    fn viewer(&self) -> Option<Viewer> {
+        self.0.as_ref().map(|u| viewer(u.user.clone()))
     }
 }
 
@@ -62,20 +73,6 @@ fn viewer(u: models::User) -> Viewer {
         email: u.email,
         bio: u.bio,
         image: u.image,
-    }
-}
-
-/// The signed-in user's details; `None` when anonymous or when the user no longer exists.
-async fn load_viewer(
-    state: &AppState,
-    rid: &str,
-    id: Option<i64>,
-) -> std::result::Result<Option<Viewer>, Error> {
-    let Some(id) = id else { return Ok(None) };
-    match state.models.get_user(Some(rid), id).await {
-        Ok(u) => Ok(Some(viewer(u))),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -115,13 +112,12 @@ async fn home(
         ..Default::default()
     };
     let rid = rid.as_str();
-    let (viewer, list, tags) = tokio::join!(
-        load_viewer(&state, rid, user.id()),
+    let (list, tags) = tokio::join!(
         state.models.list_articles(Some(rid), &query),
         state.models.tags(Some(rid)),
     );
     Ok(HttpResponse::Ok().json(HomePage {
-        viewer: viewer?,
+        viewer: user.viewer(),
         tab,
         list: article_page(list?, page),
         popular_tags: tags?.tags.into_iter().take(20).collect(),
@@ -135,13 +131,12 @@ async fn article(
     slug: web::Path<String>,
 ) -> Result {
     let rid = rid.as_str();
-    let (viewer, article, comments) = tokio::join!(
-        load_viewer(&state, rid, user.id()),
+    let (article, comments) = tokio::join!(
         state.models.get_article(Some(rid), &slug, user.id()),
         state.models.list_comments(Some(rid), &slug, user.id()),
     );
     Ok(HttpResponse::Ok().json(ArticleView {
-        viewer: viewer?,
+        viewer: user.viewer(),
         article: convert::article(article?),
         comments: comments?
             .comments
@@ -172,33 +167,21 @@ async fn profile(
         ..Default::default()
     };
     let rid = rid.as_str();
-    let (viewer, profile, list) = tokio::join!(
-        load_viewer(&state, rid, user.id()),
+    let (profile, list) = tokio::join!(
         state.models.get_profile(Some(rid), &username, user.id()),
         state.models.list_articles(Some(rid), &query),
     );
     Ok(HttpResponse::Ok().json(ProfileView {
-        viewer: viewer?,
+        viewer: user.viewer(),
         profile: convert::profile(profile?),
         tab,
         list: article_page(list?, page),
     }))
 }
 
-async fn signed_in(
-    state: &AppState,
-    rid: &str,
-    me: &CurrentUser,
-) -> std::result::Result<Viewer, Error> {
-    load_viewer(state, rid, Some(me.id))
-        .await?
-        .ok_or(Error::TokenInvalid)
-}
-
-async fn new_article(state: web::Data<AppState>, rid: RequestId, me: CurrentUser) -> Result {
-    let viewer = signed_in(&state, rid.as_str(), &me).await?;
+async fn new_article(me: CurrentUser) -> Result {
     Ok(HttpResponse::Ok().json(EditorView {
-        viewer,
+        viewer: viewer(me.user),
         article: None,
     }))
 }
@@ -209,22 +192,21 @@ async fn edit_article(
     me: CurrentUser,
     slug: web::Path<String>,
 ) -> Result {
-    let rid = rid.as_str();
-    let (viewer, article) = tokio::join!(
-        signed_in(&state, rid, &me),
-        state.models.get_article(Some(rid), &slug, Some(me.id)),
-    );
-    let article = article?;
+    let article = state
+        .models
+        .get_article(Some(rid.as_str()), &slug, Some(me.id))
+        .await?;
     if article.summary.author.id != me.id {
         return Err(Error::status(403, "article", "forbidden"));
     }
     Ok(HttpResponse::Ok().json(EditorView {
-        viewer: viewer?,
+        viewer: viewer(me.user),
         article: Some(convert::article(article)),
     }))
 }
 
-async fn settings(state: web::Data<AppState>, rid: RequestId, me: CurrentUser) -> Result {
-    let viewer = signed_in(&state, rid.as_str(), &me).await?;
-    Ok(HttpResponse::Ok().json(SettingsView { viewer }))
+async fn settings(me: CurrentUser) -> Result {
+    Ok(HttpResponse::Ok().json(SettingsView {
+        viewer: viewer(me.user),
+    }))
 }

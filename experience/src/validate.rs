@@ -52,11 +52,19 @@ impl Check {
     }
 }
 
-/// Usernames appear in URLs and pages: no slashes, no control characters, at most 64.
+/// Usernames appear in URLs and pages and must not pass for another: at most 64
+/// characters, no slash, no character that is not seen or that turns text around (controls,
+/// zero-width and bidirectional format characters: `conduit_wire::identity::is_invisible`),
+/// and not `.` or `..` (a path segment that names a directory). Compared without case, so a
+/// name taken in another case is taken (models answers 409).
 pub fn username(check: &mut Check, value: &str) {
     check.max_len("username", value, 64);
     check.rule(
-        value.chars().any(|c| c == '/' || c.is_control()),
+        value
+            .chars()
+            .any(|c| c == '/' || conduit_wire::identity::is_invisible(c))
+            || value == "."
+            || value == "..",
         "username",
         "is invalid",
     );

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use conduit_fixtures::{Article, Comment, Favorite, Fixtures, Follow, User};
+use conduit_wire::identity::{canonical_email, canonical_username};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
@@ -137,6 +138,8 @@ fn insert_users(conn: &mut DbConnection, list: &[User]) -> Result<usize, Error> 
                 (
                     users::username.eq(&u.username),
                     users::email.eq(&u.email),
+                    users::username_canon.eq(canonical_username(&u.username)),
+                    users::email_canon.eq(canonical_email(&u.email)),
                     users::password_hash.eq(&u.password_hash),
                     users::bio.eq(u.bio.as_deref()),
                     users::image.eq(u.image.as_deref()),

@@ -8,6 +8,7 @@ use conduit_clients::ClientError;
 use conduit_service::RequestId;
 use conduit_wire::ErrorBody;
 use conduit_wire::api::{ArticleUpdate, Login, NewArticle, NewUser, UserUpdate};
+use conduit_wire::identity::canonical_email;
 
 use crate::WebState;
 use crate::error::WebError;
@@ -126,6 +127,9 @@ pub async fn logout(state: web::Data<WebState>, session: Session, body: web::Byt
         .finish())
 }
 
+/// Settings. Changing the email or the password asks for the current password, checked by
+/// signing in with it (so guesses count against the sign-in limits); a new password ends
+/// every other session (experience issues the one new token this session gets).
 pub async fn settings(
     state: web::Data<WebState>,
     rid: RequestId,
@@ -142,30 +146,49 @@ pub async fn settings(
         let v = text(name);
         Some((!v.is_empty()).then_some(v))
     };
-    let password = form.get("password");
-    let update = UserUpdate {
-        email: Some(Some(text("email"))),
-        username: Some(Some(text("username"))),
-        password: (!password.is_empty()).then(|| Some(password.to_owned())),
-        image: optional("image"),
-        bio: optional("bio"),
+    let view = match state.experience.settings_page(caller(&rid, &session)).await {
+        Ok(view) => view,
+        Err(ClientError::Api { status: 401, .. }) => return Ok(to_login(&state, &session)),
+        Err(e) => return Err(e.into()),
     };
-    match state
-        .experience
-        .update_user(caller(&rid, &session), update)
-        .await
-    {
+    let password = form.get("password");
+    let email = text("email");
+    let sensitive =
+        !password.is_empty() || canonical_email(&email) != canonical_email(&view.viewer.email);
+    let checked = if sensitive {
+        check_current_password(&state, &rid, &session, &view.viewer.email, &form).await?
+    } else {
+        Ok(())
+    };
+    let result = match checked {
+        Err(errors) => Err(errors),
+        Ok(()) => {
+            let update = UserUpdate {
+                email: Some(Some(email)),
+                username: Some(Some(text("username"))),
+                password: (!password.is_empty()).then(|| Some(password.to_owned())),
+                image: optional("image"),
+                bio: optional("bio"),
+            };
+            match state
+                .experience
+                .update_user(caller(&rid, &session), update)
+                .await
+            {
+                Ok(user) => Ok(user),
+                Err(ClientError::Api { status: 401, .. }) => {
+                    return Ok(to_login(&state, &session));
+                }
+                Err(e) => Err(form_errors(e)?),
+            }
+        }
+    };
+    match result {
         Ok(user) => {
             let to = format!("/profile/{}", seg(&user.username));
             Ok(signed_in_redirect(&state, user.token, &to))
         }
-        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(&state, &session)),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            let view = state
-                .experience
-                .settings_page(caller(&rid, &session))
-                .await?;
+        Err(errors) => {
             let page = SettingsTemplate {
                 l: Layout::new("Settings", Some(&view.viewer), "settings", &session.csrf),
                 errors,
@@ -182,6 +205,51 @@ pub async fn settings(
                 &page,
             )
         }
+    }
+}
+
+/// The form's `current_password` is the password of `email`: `Ok(Err(form errors))` when it
+/// is missing, wrong, or when too many attempts were made.
+async fn check_current_password(
+    state: &WebState,
+    rid: &RequestId,
+    session: &Session,
+    email: &str,
+    form: &Form,
+) -> Result<Result<(), Vec<String>>, WebError> {
+    let current = form.get("current_password");
+    if current.is_empty() {
+        return Ok(Err(vec![
+            "current password is needed to change the email or the password".to_owned(),
+        ]));
+    }
+    let login = Login {
+        email: Some(email.to_owned()),
+        password: Some(current.to_owned()),
+    };
+    match state.experience.login(caller(rid, session), login).await {
+        Ok(_) => Ok(Ok(())),
+        Err(ClientError::Api { status: 401, .. }) => {
+            Ok(Err(vec!["current password is wrong".to_owned()]))
+        }
+        Err(e) => form_errors(e).map(Err),
+    }
+}
+
+/// "Sign out everywhere": every session of the user ends, this one too.
+pub async fn sign_out_everywhere(
+    state: web::Data<WebState>,
+    rid: RequestId,
+    session: Session,
+    body: web::Bytes,
+) -> Page {
+    session.check_csrf(&Form::parse(&body))?;
+    if session.token.is_none() {
+        return Ok(to_login(&state, &session));
+    }
+    match state.experience.end_sessions(caller(&rid, &session)).await {
+        Ok(()) | Err(ClientError::Api { status: 401, .. }) => Ok(to_login(&state, &session)),
+        Err(e) => Err(e.into()),
     }
 }
 

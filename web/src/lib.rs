@@ -120,6 +120,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(actions::logout))
         .route("/settings", web::get().to(pages::settings))
         .route("/settings", web::post().to(actions::settings))
+        .route(
+            "/settings/sign-out-everywhere",
+            web::post().to(actions::sign_out_everywhere),
+        )
         .route("/editor", web::get().to(pages::new_article))
         .route("/editor", web::post().to(actions::create_article))
         .route("/editor/{slug}", web::get().to(pages::edit_article))

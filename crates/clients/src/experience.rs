@@ -79,6 +79,12 @@ impl ExperienceClient {
         Ok(res.user)
     }
 
+    /// `DELETE /api/user/sessions`: sign out everywhere.
+    pub async fn end_sessions(&self, c: Caller<'_>) -> Result<(), ClientError> {
+        let path = ["api", "user", "sessions"];
+        self.0.call_empty(c, Method::DELETE, &path, NO_QUERY).await
+    }
+
     /// `POST /api/users`.
     pub async fn register(&self, c: Caller<'_>, new: NewUser) -> Result<User, ClientError> {
         let body = UserEnvelope { user: new };

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod error;
+pub mod identity;
 pub mod models;
 pub mod pages;
 

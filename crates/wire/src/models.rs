@@ -13,14 +13,18 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub struct User {
     /// Database id; stable for the life of the account (tokens refer to it).
     pub id: i64,
-    /// Unique, case-sensitive.
+    /// Unique without case (see `conduit_wire::identity`), shown as its owner chose it.
     pub username: String,
-    /// Unique, stored as given.
+    /// Unique without case, stored as given.
     pub email: String,
     /// Free text, `None` when unset.
     pub bio: Option<String>,
     /// Image URL, `None` when unset.
     pub image: Option<String>,
+    /// The session generation: tokens carry it, and one from an older generation is no
+    /// longer valid (a password change or "sign out everywhere" bumps it).
+    #[serde(default)]
+    pub session_generation: i64,
 }
 
 /// `POST /users`.
@@ -62,6 +66,10 @@ pub struct UserPatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub image: Option<Option<String>>,
+    /// Ends every session: the session generation goes up by one, so every token issued
+    /// before is refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub end_sessions: bool,
 }
 
 /// `POST /credentials`: the lookup a login needs.
@@ -297,6 +305,7 @@ mod tests {
                 email: "a@x".into(),
                 bio: None,
                 image: None,
+                session_generation: 0,
             },
             password_hash: "$argon2id$secret".into(),
         };

@@ -16,6 +16,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users", web::post().to(users::register))
             .route("/user", web::get().to(users::current_user))
             .route("/user", web::put().to(users::update_user))
+            .route("/user/sessions", web::delete().to(users::end_sessions))
             .route("/profiles/{username}", web::get().to(users::get_profile))
             .route("/profiles/{username}/follow", web::post().to(users::follow))
             .route(

@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use conduit_service::RequestId;
 use conduit_wire::api::{Login, NewUser, ProfileEnvelope, UserEnvelope, UserUpdate};
+use conduit_wire::identity::nfc;
 use conduit_wire::models;
 
 use crate::auth::{self, CurrentUser, MaybeUser};
@@ -43,7 +44,7 @@ pub async fn login(
     }
     limiter.succeeded(&email, &address).await;
     let user = creds.map(|c| c.user).ok_or(Error::BadCredentials)?;
-    let token = state.tokens.issue(user.id)?;
+    let token = state.tokens.issue(user.id, user.session_generation)?;
     Ok(HttpResponse::Ok().json(UserEnvelope {
         user: convert::user(user, token),
     }))
@@ -56,8 +57,9 @@ pub async fn register(
 ) -> Result {
     let new = body.into_inner().user;
     let mut check = Check::new();
-    let username = check.required("username", new.username.as_deref());
-    let email = check.required("email", new.email.as_deref());
+    // Stored in NFC: one spelling of a name, whatever the keyboard sent.
+    let username = nfc(&check.required("username", new.username.as_deref()));
+    let email = nfc(&check.required("email", new.email.as_deref()));
     let password = new.password.unwrap_or_default();
     check.rule(password.is_empty(), "password", "can't be blank");
     validate::username(&mut check, &username);
@@ -79,22 +81,35 @@ pub async fn register(
             },
         )
         .await?;
-    let token = state.tokens.issue(user.id)?;
+    let token = state.tokens.issue(user.id, user.session_generation)?;
     Ok(HttpResponse::Created().json(UserEnvelope {
         user: convert::user(user, token),
     }))
 }
 
-pub async fn current_user(state: web::Data<AppState>, rid: RequestId, me: CurrentUser) -> Result {
-    let user = match state.models.get_user(Some(rid.as_str()), me.id).await {
-        Ok(u) => u,
-        // A valid signature for a user that no longer exists.
-        Err(e) if e.is_not_found() => return Err(Error::TokenInvalid),
-        Err(e) => return Err(e.into()),
-    };
+/// `GET /api/user`: the user was read to check the token; no other call.
+pub async fn current_user(me: CurrentUser) -> Result {
     Ok(HttpResponse::Ok().json(UserEnvelope {
-        user: convert::user(user, me.token),
+        user: convert::user(me.user, me.token),
     }))
+}
+
+/// `DELETE /api/user/sessions` ("sign out everywhere", not in the RealWorld spec): every
+/// token of the user issued so far stops working, this one included; 204.
+pub async fn end_sessions(state: web::Data<AppState>, rid: RequestId, me: CurrentUser) -> Result {
+    let patch = models::UserPatch {
+        end_sessions: true,
+        ..models::UserPatch::default()
+    };
+    match state
+        .models
+        .update_user(Some(rid.as_str()), me.id, &patch)
+        .await
+    {
+        Ok(_) => Ok(HttpResponse::NoContent().finish()),
+        Err(e) if e.is_not_found() => Err(Error::TokenInvalid),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn update_user(
@@ -107,12 +122,12 @@ pub async fn update_user(
     let mut check = Check::new();
     let mut patch = models::UserPatch::default();
     if let Some(value) = &update.username {
-        let v = check.required("username", value.as_deref());
+        let v = nfc(&check.required("username", value.as_deref()));
         validate::username(&mut check, &v);
         patch.username = Some(v);
     }
     if let Some(value) = &update.email {
-        let v = check.required("email", value.as_deref());
+        let v = nfc(&check.required("email", value.as_deref()));
         validate::email(&mut check, &v);
         patch.email = Some(v);
     }
@@ -142,6 +157,8 @@ pub async fn update_user(
     check.finish()?;
     if let Some(p) = password {
         patch.password_hash = Some(auth::hash_password(p).await?);
+        // A new password ends every other session; the answer's token is the new one.
+        patch.end_sessions = true;
     }
 
     let user = match state
@@ -153,7 +170,11 @@ pub async fn update_user(
         Err(e) if e.is_not_found() => return Err(Error::TokenInvalid),
         Err(e) => return Err(e.into()),
     };
-    let token = state.tokens.issue(user.id)?;
+    let token = if user.session_generation == me.user.session_generation {
+        me.token
+    } else {
+        state.tokens.issue(user.id, user.session_generation)?
+    };
     Ok(HttpResponse::Ok().json(UserEnvelope {
         user: convert::user(user, token),
     }))

@@ -139,6 +139,56 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
         app.login_demo("chen").await;
     }
 
+    async fn a_password_change_ends_every_other_session_and_sign_out_everywhere_ends_all(app) {
+        let first = app.register("sessions").await;
+        let (status, body) = app.post("/api/users/login", None, json!({"user": {"email": "sessions@test.example", "password": "password-sessions"}})).await;
+        assert_eq!(status, 200);
+        let second = body["user"]["token"].as_str().unwrap().to_owned();
+        assert_eq!(app.get("/api/user", Some(&second)).await.0, 200);
+        // A bio change keeps the sessions (and the token).
+        let (status, body) = app.put("/api/user", Some(&first), json!({"user": {"bio": "still me"}})).await;
+        assert_eq!((status, body["user"]["token"].as_str()), (200, Some(first.as_str())));
+        // A new password: the answer's token works, every older one is refused.
+        let (status, body) = app.put("/api/user", Some(&first), json!({"user": {"password": "a-new-password"}})).await;
+        assert_eq!(status, 200);
+        let third = body["user"]["token"].as_str().unwrap().to_owned();
+        assert_ne!(third, first);
+        for old in [&first, &second] {
+            assert_eq!(app.get("/api/user", Some(old)).await, (401, json!({"errors": {"token": ["is invalid"]}})));
+        }
+        assert_eq!(app.get("/api/user", Some(&third)).await.0, 200);
+        // Sign out everywhere: this token too.
+        assert_eq!(app.delete("/api/user/sessions", Some(&third)).await.0, 204);
+        assert_eq!(app.get("/api/user", Some(&third)).await.0, 401);
+        assert_eq!(app.delete("/api/user/sessions", None).await.0, 401);
+        let (status, _) = app.post("/api/users/login", None, json!({"user": {"email": "sessions@test.example", "password": "a-new-password"}})).await;
+        assert_eq!(status, 200, "signing in again works");
+    }
+
+    async fn names_and_emails_are_unique_without_case(app) {
+        app.register("Casey").await;
+        let (status, body) = app.post("/api/users", None, json!({"user": {"username": "CASEY", "email": "other@test.example", "password": "12345678"}})).await;
+        assert_eq!((status, body), (409, json!({"errors": {"username": ["has already been taken"]}})));
+        let (status, body) = app.post("/api/users", None, json!({"user": {"username": "other", "email": "CASEY@Test.Example", "password": "12345678"}})).await;
+        assert_eq!((status, body), (409, json!({"errors": {"email": ["has already been taken"]}})));
+        let (status, body) = app.post("/api/users/login", None, json!({"user": {"email": "CASEY@test.example", "password": "password-Casey"}})).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["user"]["username"], "Casey", "shown as chosen");
+        assert_eq!(app.get("/api/profiles/casey", None).await.1["profile"]["username"], "Casey");
+        // One spelling of a composed letter: e + combining acute is stored as é.
+        let (status, body) = app.post("/api/users", None, json!({"user": {"username": "Rene\u{301}", "email": "rene@test.example", "password": "12345678"}})).await;
+        assert_eq!((status, body["user"]["username"].as_str()), (201, Some("Ren\u{e9}")));
+        let (status, _) = app.post("/api/users", None, json!({"user": {"username": "REN\u{c9}", "email": "rene2@test.example", "password": "12345678"}})).await;
+        assert_eq!(status, 409);
+    }
+
+    async fn usernames_with_invisible_or_direction_changing_characters_are_refused(app) {
+        for name in ["ad\u{200B}a", "\u{202E}ada", "ada\u{2066}", "a\u{FEFF}", ".", "..", "a/b"] {
+            let (status, body) = app.post("/api/users", None, json!({"user": {"username": name, "email": "sneaky@test.example", "password": "12345678"}})).await;
+            assert_eq!((status, body), (422, json!({"errors": {"username": ["is invalid"]}})), "{name:?}");
+        }
+    }
+
     async fn parallel_wrong_guesses_get_at_most_the_limit_of_401s(app) {
         let body = json!({"user": {"email": "dara@conduit.example", "password": "wrong-password"}});
         let url = format!("{}/api/users/login", app.address);

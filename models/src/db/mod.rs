@@ -218,7 +218,74 @@ pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, String> {
         DbConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS),
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
     };
-    applied
+    let applied: Vec<String> = applied
         .map(|versions| versions.iter().map(ToString::to_string).collect())
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    for change in canonicalize_identities(conn).map_err(|e| e.to_string())? {
+        tracing::warn!(target: "migrate", %change, "two accounts had one name without case");
+        eprintln!("migrate: {change}");
+    }
+    Ok(applied)
+}
+
+/// Fills `username_canon` and `email_canon` where they are missing (rows written before the
+/// migration that added them), oldest account first, in one transaction. When a name's
+/// canonical form is taken by an older account, the younger one is renamed (`name-<id>`;
+/// `local+duplicate-<id>@domain`) so both stay reachable; each rename is returned, to be
+/// told to the operator.
+pub fn canonicalize_identities(conn: &mut DbConnection) -> Result<Vec<String>, crate::Error> {
+    use conduit_wire::identity::{canonical_email, canonical_username};
+    use diesel::prelude::*;
+    use schema::users;
+
+    conn.transaction(|conn| {
+        let pending: Vec<(i64, String, String)> = users::table
+            .filter(users::username_canon.is_null().or(users::email_canon.is_null()))
+            .order(users::id)
+            .select((users::id, users::username, users::email))
+            .load(conn)?;
+        let mut changes = Vec::new();
+        for (id, mut username, mut email) in pending {
+            let taken_name = |conn: &mut DbConnection, canon: &str| {
+                users::table
+                    .filter(users::username_canon.eq(canon))
+                    .select(users::id)
+                    .first::<i64>(conn)
+                    .optional()
+            };
+            if taken_name(conn, &canonical_username(&username))?.is_some() {
+                let renamed = format!("{username}-{id}");
+                changes.push(format!(
+                    "user {id}: username {username:?} is taken without case by an older account; renamed {renamed:?}"
+                ));
+                username = renamed;
+            }
+            let taken_email = |conn: &mut DbConnection, canon: &str| {
+                users::table
+                    .filter(users::email_canon.eq(canon))
+                    .select(users::id)
+                    .first::<i64>(conn)
+                    .optional()
+            };
+            if taken_email(conn, &canonical_email(&email))?.is_some() {
+                let renamed = match email.rsplit_once('@') {
+                    Some((local, domain)) => format!("{local}+duplicate-{id}@{domain}"),
+                    None => format!("{email}+duplicate-{id}"),
+                };
+                changes.push(format!(
+                    "user {id}: email {email:?} is taken without case by an older account; changed to {renamed:?} (it signs in with that now)"
+                ));
+                email = renamed;
+            }
+            diesel::update(users::table.filter(users::id.eq(id)))
+                .set((
+                    users::username.eq(&username),
+                    users::email.eq(&email),
+                    users::username_canon.eq(canonical_username(&username)),
+                    users::email_canon.eq(canonical_email(&email)),
+                ))
+                .execute(conn)?;
+        }
+        Ok(changes)
+    })
 }

@@ -19,6 +19,9 @@ diesel::table! {
         favorites_count -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        session_generation -> BigInt,
+        username_canon -> Nullable<Text>,
+        email_canon -> Nullable<Text>,
     }
 }
 

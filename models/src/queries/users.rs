@@ -1,5 +1,6 @@
 //! Users and credentials.
 
+use conduit_wire::identity::{canonical_email, canonical_username};
 use conduit_wire::models::{Credentials, NewUser, User, UserPatch};
 use diesel::prelude::*;
 
@@ -15,12 +16,14 @@ pub const USER_COLUMNS: (
     users::email,
     users::bio,
     users::image,
+    users::session_generation,
 ) = (
     users::id,
     users::username,
     users::email,
     users::bio,
     users::image,
+    users::session_generation,
 );
 
 /// A user row without the password hash.
@@ -31,6 +34,7 @@ pub struct UserRow {
     email: String,
     bio: Option<String>,
     image: Option<String>,
+    session_generation: i64,
 }
 
 impl From<UserRow> for User {
@@ -41,6 +45,7 @@ impl From<UserRow> for User {
             email: r.email,
             bio: r.bio,
             image: r.image,
+            session_generation: r.session_generation,
         }
     }
 }
@@ -50,6 +55,8 @@ impl From<UserRow> for User {
 struct UserInsert<'a> {
     username: &'a str,
     email: &'a str,
+    username_canon: String,
+    email_canon: String,
     password_hash: &'a str,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
@@ -60,13 +67,15 @@ struct UserInsert<'a> {
 struct UserChanges<'a> {
     username: Option<&'a str>,
     email: Option<&'a str>,
+    username_canon: Option<String>,
+    email_canon: Option<String>,
     password_hash: Option<&'a str>,
     bio: Option<Option<&'a str>>,
     image: Option<Option<&'a str>>,
     updated_at: chrono::NaiveDateTime,
 }
 
-/// Creates a user; 409 when the username or email is taken.
+/// Creates a user; 409 when the username or email is taken (without case).
 pub fn create(conn: &mut DbConnection, new: &NewUser) -> Result<User, Error> {
     require(&[
         ("username", &new.username),
@@ -78,6 +87,8 @@ pub fn create(conn: &mut DbConnection, new: &NewUser) -> Result<User, Error> {
         .values(UserInsert {
             username: &new.username,
             email: &new.email,
+            username_canon: canonical_username(&new.username),
+            email_canon: canonical_email(&new.email),
             password_hash: &new.password_hash,
             created_at: at,
             updated_at: at,
@@ -95,26 +106,26 @@ pub fn by_id(conn: &mut DbConnection, id: i64) -> Result<User, Error> {
         .first(conn))
 }
 
-/// A user by username.
+/// A user by username (without case).
 pub fn by_username(conn: &mut DbConnection, username: &str) -> Result<User, Error> {
     one(users::table
-        .filter(users::username.eq(username))
+        .filter(users::username_canon.eq(canonical_username(username)))
         .select(USER_COLUMNS)
         .first(conn))
 }
 
-/// A user by email.
+/// A user by email (without case).
 pub fn by_email(conn: &mut DbConnection, email: &str) -> Result<User, Error> {
     one(users::table
-        .filter(users::email.eq(email))
+        .filter(users::email_canon.eq(canonical_email(email)))
         .select(USER_COLUMNS)
         .first(conn))
 }
 
-/// The user and password hash for a login by email.
+/// The user and password hash for a login by email (without case).
 pub fn credentials(conn: &mut DbConnection, email: &str) -> Result<Credentials, Error> {
     let (row, password_hash): (UserRow, String) = users::table
-        .filter(users::email.eq(email))
+        .filter(users::email_canon.eq(canonical_email(email)))
         .select((USER_COLUMNS, users::password_hash))
         .first(conn)
         .optional()?
@@ -125,7 +136,8 @@ pub fn credentials(conn: &mut DbConnection, email: &str) -> Result<Credentials, 
     })
 }
 
-/// Applies a partial update; 409 when the new username or email is taken by someone else.
+/// Applies a partial update; 409 when the new username or email is taken by someone else
+/// (without case). `end_sessions` bumps the session generation in the same statement.
 pub fn update(conn: &mut DbConnection, id: i64, patch: &UserPatch) -> Result<User, Error> {
     let blank = |v: &Option<String>| v.as_deref().map(str::trim) == Some("");
     let mut errors = conduit_wire::ErrorBody::default();
@@ -144,16 +156,30 @@ pub fn update(conn: &mut DbConnection, id: i64, patch: &UserPatch) -> Result<Use
     let changes = UserChanges {
         username: patch.username.as_deref(),
         email: patch.email.as_deref(),
+        username_canon: patch.username.as_deref().map(canonical_username),
+        email_canon: patch.email.as_deref().map(canonical_email),
         password_hash: patch.password_hash.as_deref(),
         bio: patch.bio.as_ref().map(Option::as_deref),
         image: patch.image.as_ref().map(Option::as_deref),
         updated_at: now(),
     };
-    let row: Option<UserRow> = diesel::update(users::table.filter(users::id.eq(id)))
-        .set(changes)
-        .returning(USER_COLUMNS)
-        .get_result(conn)
-        .optional()?;
+    let target = users::table.filter(users::id.eq(id));
+    let row: Option<UserRow> = if patch.end_sessions {
+        diesel::update(target)
+            .set((
+                changes,
+                users::session_generation.eq(users::session_generation + 1),
+            ))
+            .returning(USER_COLUMNS)
+            .get_result(conn)
+            .optional()?
+    } else {
+        diesel::update(target)
+            .set(changes)
+            .returning(USER_COLUMNS)
+            .get_result(conn)
+            .optional()?
+    };
     row.map(Into::into).ok_or(Error::NotFound("user"))
 }
 

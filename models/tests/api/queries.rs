@@ -207,3 +207,104 @@ fn counters_follow_every_write_sqlite() {
 fn counters_follow_every_write_postgres() {
     counters_follow_every_write(Backend::Postgres);
 }
+
+fn names_are_one_without_case(backend: Backend) {
+    in_transaction(backend, |conn| {
+        let ada = user(conn, "Identity");
+        // Another case, another composition: the same name, the same email.
+        for (username, email, field) in [
+            ("IDENTITY", "other@q.example", "username"),
+            ("other", "IDENTITY@Q.example", "email"),
+        ] {
+            // In a savepoint: a failed statement would end PostgreSQL's test transaction.
+            let err = conn
+                .transaction(|conn| {
+                    users::create(
+                        conn,
+                        &NewUser {
+                            username: username.into(),
+                            email: email.into(),
+                            password_hash: "h".into(),
+                        },
+                    )
+                })
+                .unwrap_err();
+            assert_eq!(err.to_string(), format!("{field} has already been taken"));
+        }
+        assert_eq!(users::by_username(conn, "identity").unwrap().id, ada);
+        assert_eq!(users::by_email(conn, "Identity@Q.Example").unwrap().id, ada);
+        assert_eq!(
+            users::credentials(conn, "IDENTITY@q.example")
+                .unwrap()
+                .user
+                .id,
+            ada
+        );
+        assert_eq!(
+            users::by_username(conn, "Identity").unwrap().username,
+            "Identity",
+            "shown as chosen"
+        );
+    });
+}
+
+fn rows_written_before_the_canonical_columns_are_filled_and_collisions_renamed(backend: Backend) {
+    use diesel::RunQueryDsl;
+    in_transaction(backend, |conn| {
+        // As the rows stood before the migration: no canonical forms.
+        for (name, email) in [
+            ("Twin", "Twin@q.example"),
+            ("twin", "twin@Q.example"),
+            ("solo", "solo@q.example"),
+        ] {
+            diesel::sql_query(format!(
+                "INSERT INTO users (username, email, password_hash, created_at, updated_at) \
+                 VALUES ('{name}', '{email}', 'h', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ))
+            .execute(conn)
+            .unwrap();
+        }
+        let changes = models::db::canonicalize_identities(conn).unwrap();
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        let younger = users::by_email(conn, "twin@q.example").unwrap();
+        assert_eq!(
+            younger.username, "Twin",
+            "the older account keeps both names"
+        );
+        let renamed = users::by_username(conn, &format!("twin-{}", younger.id + 1)).unwrap();
+        assert_eq!(
+            renamed.email,
+            format!("twin+duplicate-{}@Q.example", renamed.id)
+        );
+        assert_eq!(
+            users::by_username(conn, "SOLO").unwrap().email,
+            "solo@q.example"
+        );
+        assert!(
+            models::db::canonicalize_identities(conn)
+                .unwrap()
+                .is_empty(),
+            "once"
+        );
+    });
+}
+
+#[test]
+fn names_are_one_without_case_sqlite() {
+    names_are_one_without_case(Backend::Sqlite);
+}
+
+#[test]
+fn names_are_one_without_case_postgres() {
+    names_are_one_without_case(Backend::Postgres);
+}
+
+#[test]
+fn rows_written_before_the_canonical_columns_are_filled_sqlite() {
+    rows_written_before_the_canonical_columns_are_filled_and_collisions_renamed(Backend::Sqlite);
+}
+
+#[test]
+fn rows_written_before_the_canonical_columns_are_filled_postgres() {
+    rows_written_before_the_canonical_columns_are_filled_and_collisions_renamed(Backend::Postgres);
+}

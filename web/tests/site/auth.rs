@@ -201,19 +201,61 @@ async fn settings_update_including_a_username_change_and_a_new_password() {
     );
     assert!(page.count("label[for=image]") == 1, "inputs have labels");
 
+    // The email and the password change only with the current password.
+    let change = |current: &'static str| {
+        let site = &site;
+        async move {
+            site.submit(
+                "/settings",
+                "/settings",
+                &[
+                    ("image", "https://img.example/me.png"),
+                    ("username", "renamed"),
+                    ("bio", "I write things."),
+                    ("email", "renamed@site.example"),
+                    ("password", "a-brand-new-password"),
+                    ("current_password", current),
+                ],
+            )
+            .await
+        }
+    };
+    for (current, error) in [
+        (
+            "",
+            "current password is needed to change the email or the password",
+        ),
+        ("not-my-password", "current password is wrong"),
+    ] {
+        let page = change(current).await;
+        assert_eq!(page.status, 422);
+        assert_eq!(page.texts("ul.error-messages > li"), [error]);
+        assert_eq!(
+            page.attr("input[name=email]", "value"),
+            "renamed@site.example"
+        );
+    }
+    assert_eq!(
+        site.get("/settings")
+            .await
+            .attr("input[name=email]", "value"),
+        "renamer@site.example",
+        "nothing changed"
+    );
+    // A bio alone needs none.
     let res = site
         .submit(
             "/settings",
             "/settings",
             &[
-                ("image", "https://img.example/me.png"),
-                ("username", "renamed"),
-                ("bio", "I write things."),
-                ("email", "renamed@site.example"),
-                ("password", "a-brand-new-password"),
+                ("username", "renamer"),
+                ("bio", "Hi"),
+                ("email", "renamer@site.example"),
             ],
         )
         .await;
+    assert_eq!(res.status, 303);
+    let res = change("password-123").await;
     assert_eq!(
         (res.status, res.location()),
         (303, "/profile/renamed".to_owned())
@@ -384,4 +426,77 @@ async fn a_guesser_elsewhere_cannot_lock_the_owner_out() {
         )
         .await;
     assert_eq!(res.status, 303, "{}", res.html.html());
+}
+
+/// A new password ends the other sessions; "Sign out everywhere" ends them all.
+#[actix_web::test]
+async fn a_new_password_and_sign_out_everywhere_end_the_other_sessions() {
+    let site = Site::spawn();
+    site.sign_up("roaming").await;
+    // A second browser signed in as the same user.
+    let laptop = Site::browser();
+    let res = site
+        .submit_with(
+            &laptop,
+            "/login",
+            "/login",
+            &[
+                ("email", "roaming@site.example"),
+                ("password", "password-123"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(site.get_with(&laptop, "/settings").await.status, 200);
+
+    let res = site
+        .submit(
+            "/settings",
+            "/settings",
+            &[
+                ("username", "roaming"),
+                ("email", "roaming@site.example"),
+                ("password", "another-password"),
+                ("current_password", "password-123"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(
+        site.get("/settings").await.status,
+        200,
+        "this session goes on"
+    );
+    let res = site.get_with(&laptop, "/settings").await;
+    assert_eq!(
+        (res.status, res.location()),
+        (303, "/login".to_owned()),
+        "the other one ended"
+    );
+
+    // Sign out everywhere, from a third session: the first one ends too.
+    let phone = Site::browser();
+    site.submit_with(
+        &phone,
+        "/login",
+        "/login",
+        &[
+            ("email", "roaming@site.example"),
+            ("password", "another-password"),
+        ],
+    )
+    .await;
+    let page = site.get_with(&phone, "/settings").await;
+    assert_eq!(
+        page.text("form.sign-out-everywhere button"),
+        "Sign out everywhere"
+    );
+    let res = site
+        .submit_with(&phone, "/settings", "/settings/sign-out-everywhere", &[])
+        .await;
+    assert_eq!((res.status, res.location()), (303, "/login".to_owned()));
+    for browser in [&phone, &site.http] {
+        let res = site.get_with(browser, "/settings").await;
+        assert_eq!((res.status, res.location()), (303, "/login".to_owned()));
+    }
 }

@@ -33,6 +33,7 @@ scenarios! {
         b.fill("textarea[name=bio]", "I test in real browsers").await;
         b.fill("input[name=username]", &renamed).await;
         b.fill("input[name=password]", "new-password-456").await;
+        b.fill("input[name=current_password]", "password-123").await;
         b.click("form button.btn-primary[type=submit]").await;
         b.wait_path(&format!("/profile/{renamed}")).await;
         assert_eq!(b.text("div.user-info h4").await, renamed);
@@ -45,6 +46,13 @@ scenarios! {
         assert_eq!(b.text("ul.error-messages li").await, "email or password is invalid");
         b.sign_in(&email, "new-password-456").await;
         b.wait_signed_in(&renamed).await;
+
+        // Sign out everywhere ends this session too.
+        b.goto("/settings").await;
+        b.click("form.sign-out-everywhere button").await;
+        b.wait_path("/login").await;
+        b.goto("/settings").await;
+        b.wait_path("/login").await;
     }
 
     async fn logout_signs_out(b) {
