@@ -2,7 +2,8 @@
 //! (`/api/docs`): plain server-rendered HTML, so it works offline with no script from a CDN.
 //!
 //! `api/openapi.json` is written by hand beside this crate; a test checks that every operation
-//! it lists is served, and that the spec's 19 operations are all there.
+//! it lists is served, and that the spec's 19 operations are all there, with the one this API
+//! adds (`DELETE /api/user/sessions`, sign out everywhere).
 
 use std::fmt::Write as _;
 
@@ -136,10 +137,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_document_lists_the_19_operations_of_the_spec() {
+    fn the_document_lists_the_19_operations_of_the_spec_and_sign_out_everywhere() {
         let doc: Value = serde_json::from_str(OPENAPI).unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
-        assert_eq!(operations(&doc).len(), 19);
+        let ops = operations(&doc);
+        assert_eq!(ops.len(), 20);
+        assert!(
+            ops.iter()
+                .any(|(m, p)| m == "DELETE" && p == "/api/user/sessions")
+        );
         let page = render(OPENAPI);
         assert!(page.contains("<code>/api/articles/{slug}/comments/{id}</code>"));
         assert!(!page.contains("<script"), "works offline, no scripts");

@@ -12,12 +12,12 @@
 //! it to lock the owner out, which a (account, address) limit never does. A guesser spread
 //! over many addresses is bounded by each address's limit and by the hashing's cost.
 //!
-//! Counted twice: in this process (a sliding window, no I/O) and, when `MEMCACHED_URL` is
-//! set, in memcached, where every experience instance behind the load balancer adds to the
-//! same counts with `incr` (atomic across instances; a fixed window from the first attempt,
-//! the key's TTL). Either being over the limit refuses. memcached unreachable: the local
-//! counts still apply (a limit per instance), and nothing waits on memcached longer than its
-//! URL's timeout.
+//! Counted in memcached when `MEMCACHED_URL` is set: every experience instance behind the
+//! load balancer adds to the same counts with `incr` (atomic across instances; a fixed window
+//! from the first attempt, the key's TTL), and a success on one instance clears the pair for
+//! all. Without memcached, or while it does not answer, in this process (a sliding window
+//! under one lock, no I/O): a limit per instance, and nothing waits on memcached longer than
+//! its URL's timeout.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -66,9 +66,8 @@ impl LoginLimiter {
     /// be made).
     pub async fn attempt(&self, account: &str, address: &str) -> Result<(), u64> {
         let keys = keys(account, address);
-        self.local.attempt(&keys)?;
         let Some(shared) = &self.shared else {
-            return Ok(());
+            return self.local.attempt(&keys);
         };
         let maxima = [self.local.max_pair, self.local.max_address];
         for (key, max) in keys.iter().zip(maxima) {
@@ -86,7 +85,7 @@ impl LoginLimiter {
                 Ok(_) => {}
                 Err(e) => {
                     tracing::debug!(error = %e, "shared sign-in limits unavailable; local ones apply");
-                    return Ok(());
+                    return self.local.attempt(&keys);
                 }
             }
         }

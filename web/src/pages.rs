@@ -267,8 +267,10 @@ pub(crate) fn auth_page(
     } else {
         ("Sign in", "login")
     };
+    // Shown signed out: a session cookie sent here is dropped (render_page), so the form's
+    // token is the signed-out one.
     let page = AuthTemplate {
-        l: Layout::new(title, None, active, &session.csrf),
+        l: Layout::new(title, None, active, &session.signed_out_csrf()),
         register,
         errors: form.errors,
         username: form.username,

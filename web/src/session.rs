@@ -131,6 +131,13 @@ impl Session {
         Ok(())
     }
 
+    /// The CSRF token for this visitor once signed out: for the pages that show a form to a
+    /// visitor (sign in, sign up), which drop a session cookie they were sent, so that the
+    /// form's next POST comes without one.
+    pub fn signed_out_csrf(&self) -> String {
+        self.keys.token(&self.nonce, None)
+    }
+
     /// A session from its parts (the extractor, and tests).
     fn from_parts(
         token: Option<String>,
@@ -320,6 +327,25 @@ mod tests {
             "192.0.2.1".into(),
         );
         assert!(other.check_csrf(&form(&victim.csrf)).is_err());
+    }
+
+    #[test]
+    fn the_signed_out_token_passes_once_the_session_cookie_is_gone() {
+        let keys = keys();
+        let nonce = Some("d".repeat(32));
+        let signed_in = Session::from_parts(
+            Some("old-token".into()),
+            nonce.clone(),
+            keys.clone(),
+            "192.0.2.1".into(),
+        );
+        let after = Session::from_parts(None, nonce, keys, "192.0.2.1".into());
+        assert!(
+            after
+                .check_csrf(&form(&signed_in.signed_out_csrf()))
+                .is_ok()
+        );
+        assert!(after.check_csrf(&form(&signed_in.csrf)).is_err());
     }
 
     #[test]

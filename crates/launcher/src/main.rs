@@ -3,8 +3,8 @@
 //! Runs models on 127.0.0.1:8001 over a SQLite file in `.data/` (git-ignored), experience on
 //! 8002 and web on 8000; applies migrations and loads `fixtures/demo.json` on the first start
 //! (an empty database), so it is a demo: every page's footer says the demo accounts' password
-//! is public. The token signing key is random, made on the first start and kept in
-//! `.data/jwt-secret` (mode 0600), so sessions survive a restart and nobody else knows it;
+//! is public. The token signing key is random, made on the first start and kept beside the
+//! database, in `.data/jwt-secret` (mode 0600), so sessions survive a restart and nobody else knows it;
 //! the internal credential between the tiers is random for each start. Visitors' pages are
 //! cached in an in-process store that experience invalidates (memcached instead when
 //! `MEMCACHED_URL` is set). Ctrl-C stops all three gracefully. Production runs each tier's
@@ -23,8 +23,19 @@ const MODELS_BIND: &str = "127.0.0.1:8001";
 const EXPERIENCE_BIND: &str = "127.0.0.1:8002";
 const WEB_BIND: &str = "127.0.0.1:8000";
 const DATABASE_URL: &str = "sqlite://.data/conduit.sqlite3";
-/// Where the signing key is kept between starts.
-const JWT_SECRET_FILE: &str = ".data/jwt-secret";
+/// The signing key's file, kept between starts beside the SQLite database (`.data/` for any
+/// other database).
+fn signing_key_file(database_url: &str) -> std::path::PathBuf {
+    let dir = database_url
+        .strip_prefix("sqlite://")
+        .and_then(|path| std::path::Path::new(path).parent())
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .map_or_else(
+            || std::path::PathBuf::from(".data"),
+            std::path::Path::to_path_buf,
+        );
+    dir.join("jwt-secret")
+}
 
 /// The signing key kept in `path`, made (random, mode 0600) when the file does not exist yet.
 fn signing_key(path: &std::path::Path) -> Result<Secret, String> {
@@ -104,9 +115,7 @@ async fn launch() -> Result<(), String> {
     experience_settings.jwt_secret = match Env.get("JWT_SECRET") {
         Some(key) if key.len() >= 32 => Secret::new(key),
         Some(_) => return Err("JWT_SECRET must be at least 32 characters".into()),
-        None => signing_key(std::path::Path::new(
-            &Env.string_or("JWT_SECRET_FILE", JWT_SECRET_FILE),
-        ))?,
+        None => signing_key(&signing_key_file(&url))?,
     };
     experience_settings.page_cache = page_cache.clone();
     let experience = experience::run(bind(&experience_bind)?, &experience_settings)
@@ -147,6 +156,22 @@ mod tests {
         assert_ne!(elsewhere, first, "random, not built in");
         std::fs::write(&path, "short\n").unwrap();
         assert!(signing_key(&path).is_err());
+    }
+
+    #[test]
+    fn the_signing_key_lives_beside_the_database() {
+        assert_eq!(
+            signing_key_file("sqlite://.data/conduit.sqlite3"),
+            std::path::Path::new(".data/jwt-secret")
+        );
+        assert_eq!(
+            signing_key_file("sqlite:///tmp/x/c.sqlite3"),
+            std::path::Path::new("/tmp/x/jwt-secret")
+        );
+        assert_eq!(
+            signing_key_file("postgres://u@h/db"),
+            std::path::Path::new(".data/jwt-secret")
+        );
     }
 }
 

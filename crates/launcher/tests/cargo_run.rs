@@ -93,6 +93,16 @@ async fn the_binary_serves_pages_and_the_api_over_the_demo_data_and_stops_on_sig
         .await
         .unwrap();
     assert_eq!(login.status(), 200, "the README's demo sign-in works");
+    assert!(
+        home.contains("Demo mode: this site holds demo accounts whose password is public"),
+        "every page says it is a demo"
+    );
+    // The signing key: random, private, beside the database; no built-in one.
+    let key = site._dir.path().join("jwt-secret");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    assert_eq!(std::fs::read_to_string(&key).unwrap().trim().len(), 64);
 
     signal(site.child.id(), "TERM").unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);

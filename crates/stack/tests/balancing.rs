@@ -85,6 +85,20 @@ fn requests_reach_both_instances_of_every_tier_and_carry_one_request_id_through_
     let (_, headers) = http.get(&format!("{base}/"), None);
     assert!(headers.get("x-request-id").is_some_and(|v| v.len() >= 32));
 
+    // Whoever reaches an internal tier without the internal credential gets nothing but its
+    // probes: no user, no article, no page endpoint.
+    for (name, path) in [
+        ("models-1", "/users/1"),
+        ("models-2", "/articles?limit=1"),
+        ("experience-1", "/pages/home"),
+    ] {
+        let addr = stack.addr(name).unwrap();
+        let (status, body) = procs::http_get(&addr, path, Duration::from_secs(5)).unwrap();
+        assert_eq!(status, 401, "{name} {path}: {body}");
+        let (status, _) = procs::http_get(&addr, "/ready", Duration::from_secs(5)).unwrap();
+        assert_eq!(status, 200, "{name} /ready");
+    }
+
     stack.down().unwrap();
 }
 

@@ -315,7 +315,16 @@ impl Writes {
                     .redirect(reqwest::redirect::Policy::none())
                     .build()
                     .unwrap_or_else(|e| panic!("an HTTP client: {e}"));
-                let csrf = format!("{:032x}", fastrand::u128(..));
+                // The forms' CSRF token is bound to the session: read it off the article
+                // page, as a browser does, for this session and CSRF cookie.
+                let nonce = format!("{:032x}", fastrand::u128(..));
+                let cookies = format!("conduit_session={token}; conduit_csrf={nonce}");
+                let csrf = match &kind {
+                    WriteKind::FormComments { slug } => {
+                        form_token(&http, &format!("{base}/article/{slug}"), &cookies).await
+                    }
+                    WriteKind::ApiArticles => String::new(),
+                };
                 let started = Instant::now();
                 let mut n = 0u64;
                 while !s.load(Ordering::Relaxed) && started.elapsed() < MAX_RUN {
@@ -333,7 +342,7 @@ impl Writes {
                                 "body": "Counted before and after.", "tagList": ["load"]}})),
                         WriteKind::FormComments { slug } => http
                             .post(format!("{base}/article/{slug}/comments"))
-                            .header("cookie", format!("conduit_session={token}; conduit_csrf={csrf}"))
+                            .header("cookie", &cookies)
                             .header("content-type", "application/x-www-form-urlencoded")
                             .body(format!("body={}&csrf={csrf}", form_encode(&text))),
                     };
@@ -664,4 +673,23 @@ fn client() -> reqwest::Client {
         )]))
         .build()
         .unwrap_or_else(|e| panic!("an HTTP client: {e}"))
+}
+
+/// The CSRF token of the first form on the page at `url`, fetched with `cookies`.
+async fn form_token(http: &reqwest::Client, url: &str, cookies: &str) -> String {
+    let page = http
+        .get(url)
+        .header("cookie", cookies)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    let marker = "name=\"csrf\" value=\"";
+    let at = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("{url}: no form with a CSRF token"))
+        + marker.len();
+    page[at..].split('"').next().unwrap_or_default().to_owned()
 }
