@@ -276,6 +276,10 @@ impl Stack {
                     ));
                     env.push(("MEMCACHED_URL", memcached_url.clone()));
                     env.push(("TRUST_FORWARDED_FOR", "true".into()));
+                    // Demo accounts loaded: every page says their password is public.
+                    if config.fixtures.is_some() {
+                        env.push(("DEMO_MODE", "true".into()));
+                    }
                 }
             }
             for n in 1..=config.instances {
