@@ -228,21 +228,28 @@ mod tests {
         assert!(limiter.attempt("fresh@x", "7.7.7.7").await.is_ok());
     }
 
-    #[actix_web::test]
-    async fn parallel_attempts_never_pass_the_limit() {
-        let limiter = Arc::new(LoginLimiter::new(5, Duration::from_secs(60), None));
-        let mut tasks = Vec::new();
-        for _ in 0..60 {
-            let limiter = limiter.clone();
-            tasks.push(actix_web::rt::spawn(async move {
-                limiter.attempt("target@x", "9.9.9.9").await.is_ok()
-            }));
-        }
+    /// Makes `n` attempts at once on one account from one address, spread over `limiters`;
+    /// how many were let through.
+    async fn passed_in_parallel(limiters: &[Arc<LoginLimiter>], n: usize) -> usize {
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let limiter = limiters[i % limiters.len()].clone();
+                actix_web::rt::spawn(
+                    async move { limiter.attempt("target@x", "9.9.9.9").await.is_ok() },
+                )
+            })
+            .collect();
         let mut passed = 0;
         for t in tasks {
             passed += usize::from(t.await.unwrap());
         }
-        assert_eq!(passed, 5);
+        passed
+    }
+
+    #[actix_web::test]
+    async fn parallel_attempts_never_pass_the_limit() {
+        let limiter = Arc::new(LoginLimiter::new(5, Duration::from_secs(60), None));
+        assert_eq!(passed_in_parallel(&[limiter], 60).await, 5);
     }
 
     /// Two experience instances (two limiters, each with its own local counts) and one
@@ -290,19 +297,7 @@ mod tests {
         let Some((_server, a, b)) = two_instances(5, Duration::from_secs(60)) else {
             return;
         };
-        let (a, b) = (Arc::new(a), Arc::new(b));
-        let mut tasks = Vec::new();
-        for i in 0..60 {
-            let limiter = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tasks.push(actix_web::rt::spawn(async move {
-                limiter.attempt("target@x", "9.9.9.9").await.is_ok()
-            }));
-        }
-        let mut passed = 0;
-        for t in tasks {
-            passed += usize::from(t.await.unwrap());
-        }
-        assert_eq!(passed, 5);
+        assert_eq!(passed_in_parallel(&[Arc::new(a), Arc::new(b)], 60).await, 5);
     }
 
     #[actix_web::test]
