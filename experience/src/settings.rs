@@ -57,7 +57,7 @@ impl Settings {
             token_ttl: Duration::from_secs(env.parse_or("TOKEN_TTL_SECS", 7 * 24 * 3600)?),
             login_max_failures: env.parse_or("LOGIN_MAX_FAILURES", 5)?,
             login_window: Duration::from_secs(env.parse_or("LOGIN_WINDOW_SECS", 60)?),
-            trust_forwarded_for: env.parse_or("TRUST_FORWARDED_FOR", false)?,
+            trust_forwarded_for: env.flag_or("TRUST_FORWARDED_FOR", false)?,
             body_limit: env.parse_or("BODY_LIMIT", 1024 * 1024)?,
             workers: (workers > 0).then_some(workers),
             page_cache: CacheConfig::from_url(env.get("MEMCACHED_URL").as_deref())

@@ -46,8 +46,8 @@ impl Settings {
             bind: env.string_or("BIND", "127.0.0.1:8000"),
             experience_url: env.string_or("EXPERIENCE_URL", "http://127.0.0.1:8002"),
             experience_timeout: Duration::from_millis(env.parse_or("EXPERIENCE_TIMEOUT_MS", 5000)?),
-            cookie_secure: env.parse_or("COOKIE_SECURE", false)?,
-            trust_forwarded_for: env.parse_or("TRUST_FORWARDED_FOR", false)?,
+            cookie_secure: env.flag_or("COOKIE_SECURE", false)?,
+            trust_forwarded_for: env.flag_or("TRUST_FORWARDED_FOR", false)?,
             body_limit: env.parse_or("BODY_LIMIT", 1024 * 1024)?,
             workers: (workers > 0).then_some(workers),
             page_cache: CacheConfig::from_url(env.get("MEMCACHED_URL").as_deref())
@@ -62,7 +62,7 @@ impl Settings {
                 secs => Duration::from_secs(secs),
             },
             internal_credential: InternalCredential::from_source(env)?,
-            demo_mode: env.parse_or("DEMO_MODE", false)?,
+            demo_mode: env.flag_or("DEMO_MODE", false)?,
         })
     }
 
@@ -97,6 +97,21 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .chain([(credential.0.to_owned(), credential.1)])
             .collect()
+    }
+
+    #[test]
+    fn demo_mode_reads_as_compose_writes_it() {
+        assert!(
+            Settings::from_source(&env(&[("DEMO_MODE", "1")]))
+                .unwrap()
+                .demo_mode
+        );
+        assert!(
+            !Settings::from_source(&env(&[("DEMO_MODE", "0")]))
+                .unwrap()
+                .demo_mode
+        );
+        assert!(!Settings::from_source(&env(&[])).unwrap().demo_mode);
     }
 
     #[test]

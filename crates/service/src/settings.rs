@@ -49,6 +49,22 @@ pub trait Source {
         }
     }
 
+    /// A yes/no setting: `true`/`false`, `1`/`0`, `yes`/`no` or `on`/`off` (any case), as
+    /// compose files and shells write them; `default` when unset.
+    fn flag_or(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => match raw.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err(ConfigError::new(
+                    name,
+                    format!("cannot parse {raw:?}: use true or false (1 or 0)"),
+                )),
+            },
+        }
+    }
+
     /// The string value of `name`, or `default` when it is unset.
     fn string_or(&self, name: &str, default: &str) -> String {
         self.get(name).unwrap_or_else(|| default.to_owned())
@@ -170,6 +186,16 @@ mod tests {
         let env = source(&[("EMPTY", "  ")]);
         assert_eq!(env.parse_or("EMPTY", 7u32), Ok(7));
         assert_eq!(env.parse_or("MISSING", 9u32), Ok(9));
+    }
+
+    #[test]
+    fn flags_take_the_usual_spellings() {
+        let env = source(&[("A", "1"), ("B", "False"), ("C", "yes"), ("D", "maybe")]);
+        assert_eq!(env.flag_or("A", false), Ok(true));
+        assert_eq!(env.flag_or("B", true), Ok(false));
+        assert_eq!(env.flag_or("C", false), Ok(true));
+        assert_eq!(env.flag_or("UNSET", true), Ok(true));
+        assert_eq!(env.flag_or("D", false).unwrap_err().name, "D");
     }
 
     #[test]
