@@ -715,7 +715,7 @@ fn tag_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<(i64, i64)>
 
 fn user_counts(conn: &mut DbConnection, username: &str) -> Result<Option<(i64, i64, i64)>, Error> {
     Ok(users::table
-        .filter(users::username_canon.eq(conduit_wire::identity::canonical_username(username)))
+        .filter(crate::queries::users::username_is(username))
         .select((users::id, users::articles_count, users::favorites_count))
         .first(conn)
         .optional()?)

@@ -98,7 +98,7 @@ pub fn followed_among(
 
 fn row_by_username(conn: &mut DbConnection, username: &str) -> Result<ProfileRow, Error> {
     users::table
-        .filter(users::username_canon.eq(conduit_wire::identity::canonical_username(username)))
+        .filter(crate::queries::users::username_is(username))
         .select(PROFILE_COLUMNS)
         .first(conn)
         .optional()?

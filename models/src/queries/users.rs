@@ -2,6 +2,7 @@
 
 use conduit_wire::identity::{canonical_email, canonical_username};
 use conduit_wire::models::{Credentials, NewUser, User, UserPatch};
+use diesel::dsl;
 use diesel::prelude::*;
 
 use super::{now, require};
@@ -75,6 +76,38 @@ struct UserChanges<'a> {
     updated_at: chrono::NaiveDateTime,
 }
 
+/// Rows whose username is `name` without case; also a row an older models build wrote during
+/// a rolling update (its canonical column still NULL until `models migrate` runs again) whose
+/// username is `name` exactly. Both sides have a unique index.
+pub fn username_is(name: &str) -> UsernameIs {
+    users::username_canon
+        .eq(canonical_username(name))
+        .or(users::username_canon
+            .is_null()
+            .and(users::username.eq(name.to_owned())))
+}
+
+/// The filter [`username_is`] makes.
+pub type UsernameIs = dsl::Or<
+    dsl::Eq<users::username_canon, String>,
+    dsl::And<dsl::IsNull<users::username_canon>, dsl::Eq<users::username, String>>,
+>;
+
+/// As [`username_is`], for emails.
+pub fn email_is(email: &str) -> EmailIs {
+    users::email_canon
+        .eq(canonical_email(email))
+        .or(users::email_canon
+            .is_null()
+            .and(users::email.eq(email.to_owned())))
+}
+
+/// The filter [`email_is`] makes.
+pub type EmailIs = dsl::Or<
+    dsl::Eq<users::email_canon, String>,
+    dsl::And<dsl::IsNull<users::email_canon>, dsl::Eq<users::email, String>>,
+>;
+
 /// Creates a user; 409 when the username or email is taken (without case).
 pub fn create(conn: &mut DbConnection, new: &NewUser) -> Result<User, Error> {
     require(&[
@@ -109,7 +142,7 @@ pub fn by_id(conn: &mut DbConnection, id: i64) -> Result<User, Error> {
 /// A user by username (without case).
 pub fn by_username(conn: &mut DbConnection, username: &str) -> Result<User, Error> {
     one(users::table
-        .filter(users::username_canon.eq(canonical_username(username)))
+        .filter(username_is(username))
         .select(USER_COLUMNS)
         .first(conn))
 }
@@ -117,7 +150,7 @@ pub fn by_username(conn: &mut DbConnection, username: &str) -> Result<User, Erro
 /// A user by email (without case).
 pub fn by_email(conn: &mut DbConnection, email: &str) -> Result<User, Error> {
     one(users::table
-        .filter(users::email_canon.eq(canonical_email(email)))
+        .filter(email_is(email))
         .select(USER_COLUMNS)
         .first(conn))
 }
@@ -125,7 +158,7 @@ pub fn by_email(conn: &mut DbConnection, email: &str) -> Result<User, Error> {
 /// The user and password hash for a login by email (without case).
 pub fn credentials(conn: &mut DbConnection, email: &str) -> Result<Credentials, Error> {
     let (row, password_hash): (UserRow, String) = users::table
-        .filter(users::email_canon.eq(canonical_email(email)))
+        .filter(email_is(email))
         .select((USER_COLUMNS, users::password_hash))
         .first(conn)
         .optional()?

@@ -264,6 +264,20 @@ fn rows_written_before_the_canonical_columns_are_filled_and_collisions_renamed(b
             .execute(conn)
             .unwrap();
         }
+        // Until migrate fills them (a rolling update: an older build wrote these rows), the
+        // names are still found as written.
+        assert_eq!(
+            users::by_username(conn, "solo").unwrap().email,
+            "solo@q.example"
+        );
+        assert_eq!(
+            users::credentials(conn, "solo@q.example")
+                .unwrap()
+                .user
+                .username,
+            "solo"
+        );
+        assert_eq!(profiles::get(conn, "solo", None).unwrap().username, "solo");
         let changes = models::db::canonicalize_identities(conn).unwrap();
         assert_eq!(changes.len(), 2, "{changes:?}");
         let younger = users::by_email(conn, "twin@q.example").unwrap();

@@ -5,7 +5,9 @@
 -- and `ada` are one user and ADA@x and ada@x one account. They are filled for existing rows by
 -- `models migrate` right after this migration (src/db/mod.rs, `canonicalize_identities`),
 -- which renames the later of two names that now collide and says so; until then they are
--- NULL, which a unique index allows.
+-- NULL, which a unique index allows, and lookups match such a row by its name as written (an
+-- older models build may still write rows during a rolling update: run `models migrate` again
+-- after it).
 --
 -- session_generation is carried in every token; bumping it (a password change, "sign out
 -- everywhere") makes every older token invalid.
