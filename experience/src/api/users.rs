@@ -170,10 +170,12 @@ pub async fn update_user(
         Err(e) if e.is_not_found() => return Err(Error::TokenInvalid),
         Err(e) => return Err(e.into()),
     };
-    let token = if user.session_generation == me.user.session_generation {
-        me.token
-    } else {
+    // Only a request that ended the sessions itself gets a new token: one that raced with
+    // "sign out everywhere" must not come out of it with a live one.
+    let token = if patch.end_sessions {
         state.tokens.issue(user.id, user.session_generation)?
+    } else {
+        me.token
     };
     Ok(HttpResponse::Ok().json(UserEnvelope {
         user: convert::user(user, token),
