@@ -76,6 +76,14 @@ fn viewer(u: models::User) -> Viewer {
     }
 }
 
+/// The offset of list page `page` (1-based); 404 for a page whose offset a list could never
+/// reach (it would overflow). A page after the last of a list is an empty page.
+fn offset_of(page: i64) -> std::result::Result<i64, Error> {
+    (page - 1)
+        .checked_mul(PAGE_SIZE)
+        .ok_or_else(|| Error::status(404, "page", "not found"))
+}
+
 fn article_page(list: models::ArticleList, page: i64) -> ArticlePage {
     ArticlePage {
         articles: list.articles.into_iter().map(convert::summary).collect(),
@@ -108,7 +116,7 @@ async fn home(
         feed: (tab == HomeTab::Feed).then(|| user.id()).flatten(),
         viewer: user.id(),
         limit: Some(PAGE_SIZE),
-        offset: Some((page - 1) * PAGE_SIZE),
+        offset: Some(offset_of(page)?),
         ..Default::default()
     };
     let rid = rid.as_str();
@@ -163,7 +171,7 @@ async fn profile(
         favorited: (tab == ProfileTab::Favorites).then(|| username.to_string()),
         viewer: user.id(),
         limit: Some(PAGE_SIZE),
-        offset: Some((page - 1) * PAGE_SIZE),
+        offset: Some(offset_of(page)?),
         ..Default::default()
     };
     let rid = rid.as_str();

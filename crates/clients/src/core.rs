@@ -172,6 +172,15 @@ impl JsonClient {
         query: Option<&Q>,
         body: Option<&B>,
     ) -> Result<Option<T>, ClientError> {
+        // A "." or ".." segment would be resolved away by URL parsing, even percent-encoded
+        // (WHATWG URL), and name another resource: no name or slug is one (they are refused
+        // at write time), so such a path names nothing.
+        if segments.iter().any(|s| matches!(*s, "." | "..")) {
+            return Err(ClientError::Api {
+                status: 404,
+                body: ErrorBody::new("record", "not found"),
+            });
+        }
         let idempotent = matches!(method, Method::GET | Method::HEAD);
         let mut req = self.http.request(method, self.url(segments));
         if let Some(id) = caller.rid {

@@ -232,6 +232,20 @@ async fn models_answers_only_a_caller_with_the_credential() {
 }
 
 #[actix_web::test]
+async fn a_dot_segment_names_nothing_and_reaches_no_other_route() {
+    let m = spawn_models();
+    for slug in ["..", "."] {
+        let err = m.client.get_article(None, slug, None).await.unwrap_err();
+        assert_eq!(err.status(), Some(404), "{slug}: {err}");
+        let err = m.client.get_profile(None, slug, None).await.unwrap_err();
+        assert_eq!(err.status(), Some(404), "{slug}: {err}");
+    }
+    // A dot inside a name is an ordinary character.
+    let err = m.client.get_article(None, "a..b", None).await.unwrap_err();
+    assert_eq!(err.status(), Some(404));
+}
+
+#[actix_web::test]
 async fn the_request_id_is_forwarded() {
     fn echo(req: HttpRequest) -> HttpResponse {
         let id = req

@@ -10,6 +10,14 @@ fn slugs(body: &Value) -> Vec<String> {
 }
 
 conduit_testkit::backend_tests! { crate::helpers::TestApp;
+    async fn a_dot_segment_slug_or_username_is_not_found_and_reaches_no_other_route(app) {
+        for path in ["/api/articles/%2E%2E", "/api/articles/%2e", "/api/articles/%2E%2E/comments", "/api/profiles/%2E%2E"] {
+            let (status, body) = app.get(path, None).await;
+            assert_eq!(status, 404, "{path}: {body}");
+            assert!(body["errors"].is_object(), "{path}: {body}");
+        }
+    }
+
     async fn create_answers_201_with_the_whole_article(app) {
         let token = app.register("author1").await;
         let article = app.publish(&token, "How to train your dragon", &["training", "dragons", "Alpha"]).await;

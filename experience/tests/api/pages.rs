@@ -29,6 +29,10 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
         assert_ne!(second["list"]["articles"][0]["slug"], page["list"]["articles"][0]["slug"]);
         let (_, bad) = app.get("/pages/home?page=zero", None).await;
         assert_eq!(bad["list"]["page"], 1);
+        // A page whose offset would overflow is no page (not a panic: a 404).
+        for path in ["/pages/home?page=9223372036854775807", "/pages/profile/ada?page=922337203685477582"] {
+            assert_eq!(app.get(path, None).await, (404, json!({"errors": {"page": ["not found"]}})), "{path}");
+        }
         let (_, tagged) = app.get("/pages/home?tag=rust", None).await;
         assert_eq!(tagged["tab"], json!({"kind": "tag", "tag": "rust"}));
         assert!(tagged["list"]["articles"].as_array().unwrap().iter().all(|a| a["tagList"].as_array().unwrap().contains(&json!("rust"))));

@@ -227,6 +227,10 @@ async fn pagination_and_the_tag_tab() {
         beyond.text("div.empty-feed-message"),
         "No articles are here... yet."
     );
+    // A page whose offset would overflow: a 404 page, not an error.
+    let absurd = site.get("/?page=9223372036854775807").await;
+    assert_eq!(absurd.status, 404);
+    assert_eq!(absurd.text("div.error-page h1"), "404");
 
     let tagged = site.get("/tag/postgres").await;
     assert_eq!(tagged.status, 200);
