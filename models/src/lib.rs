@@ -35,15 +35,25 @@ pub struct AppState {
 
 impl AppState {
     /// Runs `f` with a pooled connection on actix's blocking thread pool: getting a connection
-    /// and running diesel both block.
+    /// and running diesel both block. The wait for a connection is bounded by
+    /// `DATABASE_TIMEOUT_MS` counted from this call, the wait for a blocking thread included:
+    /// with the database down and the threads busy, requests must not queue past the caller's
+    /// own timeout (they answer 503 in time instead).
     pub async fn db<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
     {
         let pool = self.db.pool.clone();
+        let deadline = std::time::Instant::now() + self.db.timeout;
         web::block(move || {
-            let mut conn = pool.get()?;
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(Error::Unavailable(
+                    "no database connection within DATABASE_TIMEOUT_MS".into(),
+                ));
+            }
+            let mut conn = pool.get_timeout(left)?;
             f(&mut conn)
         })
         .await

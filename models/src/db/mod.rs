@@ -168,6 +168,9 @@ pub struct Database {
     pub statements: Arc<AtomicU64>,
     /// Which database it is.
     pub backend: Backend,
+    /// How long a request waits for a connection (`DATABASE_TIMEOUT_MS`), counted from when
+    /// it asks, a wait for a blocking thread included.
+    pub timeout: Duration,
 }
 
 impl Database {
@@ -192,6 +195,7 @@ impl Database {
             pool,
             statements,
             backend,
+            timeout,
         }
     }
 

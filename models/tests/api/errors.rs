@@ -51,6 +51,26 @@ async fn an_unreachable_database_gives_503_with_an_errors_body() {
     assert_eq!(status, 200, "liveness does not depend on the database");
 }
 
+/// With the database down, every request holds a blocking thread for the connection timeout
+/// (500 ms here, 4 threads): a burst of 40 must not queue for 10 rounds of it (5 s, past the
+/// caller's own timeout) but be answered 503 within about one.
+#[actix_web::test]
+async fn with_the_database_down_a_burst_is_refused_within_the_connection_timeout() {
+    let app = crate::helpers::TestApp::spawn_unreachable();
+    let started = std::time::Instant::now();
+    let requests: Vec<_> = (0..40)
+        .map(|_| {
+            let req = app.http.get(format!("{}/articles", app.address));
+            actix_web::rt::spawn(async move { req.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    for request in requests {
+        assert_eq!(request.await.unwrap(), 503);
+    }
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_millis(2500), "{took:?}");
+}
+
 #[actix_web::test]
 async fn a_database_without_this_builds_schema_is_not_ready_until_migrated() {
     let Some(cluster) =
