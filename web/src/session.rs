@@ -16,6 +16,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use conduit_service::internal::InternalCredential;
+use conduit_service::settings::{hex, random_hex};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -59,8 +60,7 @@ impl CsrfKeys {
 
     /// The token of forms for `nonce` and session `token`, under the current key.
     fn token(&self, nonce: &str, token: Option<&str>) -> String {
-        let tag = Self::mac(&self.0[0], nonce, token).finalize().into_bytes();
-        tag.iter().map(|b| format!("{b:02x}")).collect()
+        hex(&Self::mac(&self.0[0], nonce, token).finalize().into_bytes())
     }
 
     /// True when `sent` is the token of `nonce` and `token` under any key (constant time).
@@ -86,9 +86,7 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
 
 /// A fresh nonce: 128 bits from the OS CSPRNG, hex.
 fn new_nonce() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    random_hex::<16>()
 }
 
 /// Cookie holding the API token.
