@@ -189,15 +189,14 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, Error> {
     Ok((!token.is_empty()).then(|| token.to_owned()))
 }
 
-/// What checking a token's signature gives: the state, the token, its user id and session
-/// generation, and the request id to read the user with.
-type Checked = (
-    web::Data<crate::AppState>,
-    String,
-    i64,
-    i64,
-    Option<conduit_service::RequestId>,
-);
+/// A token whose signature and times are checked, with what reading its user needs.
+struct Checked {
+    state: web::Data<crate::AppState>,
+    token: String,
+    id: i64,
+    generation: i64,
+    rid: Option<conduit_service::RequestId>,
+}
 
 /// The token of `req` with its signature and times checked; `None` without one.
 fn checked_token(req: &HttpRequest) -> Result<Option<Checked>, Error> {
@@ -212,7 +211,13 @@ fn checked_token(req: &HttpRequest) -> Result<Option<Checked>, Error> {
     let rid = conduit_service::RequestId::from_request(req, &mut Payload::None)
         .into_inner()
         .ok();
-    Ok(Some((state, token, id, generation, rid)))
+    Ok(Some(Checked {
+        state,
+        token,
+        id,
+        generation,
+        rid,
+    }))
 }
 
 /// The caller of `req`: `None` without a token; the token checked, then its user read and
@@ -220,7 +225,14 @@ fn checked_token(req: &HttpRequest) -> Result<Option<Checked>, Error> {
 fn current(req: &HttpRequest) -> Ready<Option<CurrentUser>> {
     let prepared = checked_token(req);
     Box::pin(async move {
-        let Some((state, token, id, generation, rid)) = prepared? else {
+        let Some(Checked {
+            state,
+            token,
+            id,
+            generation,
+            rid,
+        }) = prepared?
+        else {
             return Ok(None);
         };
         let rid = rid.as_ref().map(conduit_service::RequestId::as_str);
