@@ -70,9 +70,17 @@ pub fn username(check: &mut Check, value: &str) {
     );
 }
 
+/// Longest email address (RFC 5321's path limit, less the brackets).
+pub const EMAIL_MAX: usize = 254;
+
+/// At most [`EMAIL_MAX`] characters.
+pub fn email_length(check: &mut Check, value: &str) {
+    check.max_len("email", value, EMAIL_MAX);
+}
+
 /// A plausible address: one `@` with something on both sides and no spaces, at most 254.
 pub fn email(check: &mut Check, value: &str) {
-    check.max_len("email", value, 254);
+    email_length(check, value);
     let ok = value.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && !domain.is_empty() && !domain.contains('@')
     }) && !value.chars().any(char::is_whitespace);
@@ -88,6 +96,14 @@ pub fn password(check: &mut Check, value: &str) {
         "password",
         "is too long (maximum is 256 characters)",
     );
+}
+
+/// An article body: the size, nesting and rendered-HTML limits of `conduit_markdown`, which
+/// keep the article page's render bounded (checked here, when the article is written).
+pub fn article_body(check: &mut Check, body: &str) {
+    if let Err(problem) = conduit_markdown::check(body) {
+        check.rule(true, "body", &problem.message());
+    }
 }
 
 /// Article text fields and tags.
@@ -132,6 +148,16 @@ mod tests {
         for bad in ["ab", "@b", "a@", "a b@c", "a@b@c"] {
             assert_eq!(errors(|c| email(c, bad)).len(), 1, "{bad}");
         }
+    }
+
+    #[test]
+    fn bodies_past_the_markdown_limits_are_refused() {
+        assert_eq!(errors(|c| article_body(c, "# Hello\n\n> quoted")), vec![]);
+        let deep = errors(|c| article_body(c, &">".repeat(100)));
+        assert_eq!(deep[0].0, "body");
+        assert!(deep[0].1[0].starts_with("is nested too deeply"), "{deep:?}");
+        let long = errors(|c| article_body(c, &"a".repeat(conduit_markdown::MAX_BYTES + 1)));
+        assert!(long[0].1[0].starts_with("is too long"), "{long:?}");
     }
 
     #[test]

@@ -402,7 +402,9 @@ pub async fn add_comment(
         Err(e) => {
             let errors = form_errors(e)?;
             let view = state.experience.article_page(c, &slug).await?;
-            let mut page = ArticleTemplate::new(&view, &session.csrf);
+            let body = view.article.body.clone().unwrap_or_default();
+            let body_html = state.markdown.render(body).await?;
+            let mut page = ArticleTemplate::new(&view, &session.csrf, body_html);
             page.errors = errors;
             render(
                 &state,

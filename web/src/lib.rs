@@ -39,6 +39,8 @@ pub struct WebState {
     pub trust_forwarded_for: bool,
     /// The CSRF tokens' keys.
     pub csrf: session::CsrfKeys,
+    /// Renders article bodies off the async workers.
+    pub markdown: markdown::Renderer,
 }
 
 const CSP: &str = "default-src 'self'; img-src 'self' http: https:; script-src 'self'; \
@@ -57,6 +59,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
         cookie_secure: settings.cookie_secure,
         trust_forwarded_for: settings.trust_forwarded_for,
         csrf: session::CsrfKeys::derive(&settings.internal_credential),
+        markdown: markdown::Renderer::default(),
     });
     if settings.demo_mode {
         views::DEMO_MODE.store(true, std::sync::atomic::Ordering::Relaxed);

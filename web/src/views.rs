@@ -382,8 +382,8 @@ pub struct ArticleTemplate {
 }
 
 impl ArticleTemplate {
-    /// From the experience page answer.
-    pub fn new(view: &pages::ArticleView, csrf: &str) -> Self {
+    /// From the experience page answer and the body's HTML (`markdown::Renderer`).
+    pub fn new(view: &pages::ArticleView, csrf: &str, body_html: String) -> Self {
         let a = &view.article;
         let me = view.viewer.as_ref().map(|v| v.username.as_str());
         let slug = seg(&a.slug);
@@ -400,7 +400,7 @@ impl ArticleTemplate {
         };
         let model = ArticleViewModel {
             title: a.title.clone(),
-            body_html: markdown::render(a.body.as_deref().unwrap_or("")),
+            body_html,
             tags: a.tag_list.clone(),
             date: date(&a.created_at),
             author: author.clone(),

@@ -146,6 +146,7 @@ pub async fn create_article(
         Some(Some(tags)) => tags,
     };
     validate::article_fields(&mut check, &title, &description, &tag_list);
+    validate::article_body(&mut check, &body);
     check.finish()?;
     let article = state
         .models
@@ -194,6 +195,9 @@ pub async fn update_article(
         description.as_deref().unwrap_or(""),
         tag_list.as_deref().unwrap_or(&[]),
     );
+    if let Some(body) = &body {
+        validate::article_body(&mut check, body);
+    }
     check.finish()?;
     let patch = models::ArticlePatch {
         author_id: me.id,

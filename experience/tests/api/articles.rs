@@ -57,6 +57,23 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
         assert_eq!((status, body), (401, json!({"errors": {"token": ["is missing"]}})));
     }
 
+    async fn bodies_past_the_render_limits_are_refused_on_create_and_update(app) {
+        let token = app.register("author-deep").await;
+        let article = app.publish(&token, "Shallow", &[]).await;
+        let slug = article["slug"].as_str().unwrap();
+        let deep = ">".repeat(conduit_markdown::MAX_DEPTH + 1);
+        let long = "a".repeat(conduit_markdown::MAX_BYTES + 1);
+        for body in [&deep, &long] {
+            let (status, answer) = app.post("/api/articles", Some(&token), json!({"article": {"title": "t", "description": "d", "body": body}})).await;
+            assert_eq!(status, 422, "{answer}");
+            assert!(answer["errors"]["body"][0].is_string(), "{answer}");
+            let (status, answer) = app.put(&format!("/api/articles/{slug}"), Some(&token), json!({"article": {"body": body}})).await;
+            assert_eq!(status, 422, "{answer}");
+        }
+        let (_, kept) = app.get(&format!("/api/articles/{slug}"), None).await;
+        assert_eq!(kept["article"]["body"], article["body"], "a refused update changes nothing");
+    }
+
     async fn update_is_partial_moves_the_slug_and_keeps_created_at(app) {
         let token = app.register("author4").await;
         let original = app.publish(&token, "Original title", &["a", "b"]).await;
