@@ -8,6 +8,8 @@
 JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 INTERNAL_CREDENTIAL=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export JWT_SECRET INTERNAL_CREDENTIAL
+# The seeds sign up their users from 127.0.0.1, more than an address may in an hour.
+export SIGNUP_MAX_PER_HOUR=${SIGNUP_MAX_PER_HOUR:-1000000}
 CREDENTIAL_HEADER="conduit-internal-credential: $INTERNAL_CREDENTIAL"
 
 free_port() {

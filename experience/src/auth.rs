@@ -1,7 +1,5 @@
-//! Passwords (argon2id) and tokens (HS256 JWTs), and the extractors that read the caller.
+//! Tokens (HS256 JWTs) and the extractors that read the caller (passwords: `passwords`).
 //!
-//! Password hashes use argon2id with m = 19 MiB, t = 2, p = 1 (OWASP's first recommended
-//! set); hashing and verifying run on actix's blocking pool, never on an async worker.
 //! A token's subject is the user id, so it survives a change of username or email. It also
 //! carries the user's session generation (`gen`): every authenticated request reads the user
 //! (one primary-key read in models, whose answer the handler then uses) and refuses a token
@@ -15,59 +13,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-
-/// argon2id memory cost in KiB.
-pub const ARGON2_M_KIB: u32 = 19 * 1024;
-/// argon2id iterations.
-pub const ARGON2_T: u32 = 2;
-/// argon2id parallelism.
-pub const ARGON2_P: u32 = 1;
-
-/// Hash verified when a login names an unknown email, so that the answer takes as long as
-/// for a known one (no account probing by timing). It is the hash of a random string.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$Y29uZHVpdC1kdW1teQ$pLsXBeNKWiFbm8y+GEh+T7uOQPuSnF0s4qKK9KaQgHk";
-
-fn argon2() -> Result<Argon2<'static>, Error> {
-    let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None)
-        .map_err(|e| Error::Internal(format!("argon2 parameters: {e}")))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
-
-/// Hashes a password to a PHC string, on the blocking pool.
-pub async fn hash_password(password: String) -> Result<String, Error> {
-    web::block(move || {
-        argon2()?
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| Error::Internal(format!("hashing: {e}")))
-    })
-    .await
-    .map_err(|e| Error::Internal(e.to_string()))?
-}
-
-/// Checks a password against a PHC string (or the dummy hash), on the blocking pool.
-pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, Error> {
-    web::block(move || {
-        let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let parsed = PasswordHash::new(&hash)
-            .map_err(|e| Error::Internal(format!("stored hash unreadable: {e}")))?;
-        let matches = argon2()?
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
-        Ok(known && matches)
-    })
-    .await
-    .map_err(|e| Error::Internal(e.to_string()))?
-}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -328,28 +277,5 @@ mod tests {
         assert!(matches!(tokens.verify(&fresh), Err(Error::TokenInvalid)));
         let done = Tokens::new(&"n".repeat(32), None, Duration::from_secs(60));
         assert!(matches!(done.verify(&old), Err(Error::TokenInvalid)));
-    }
-
-    #[actix_web::test]
-    async fn passwords_hash_and_verify_and_the_dummy_never_matches() {
-        let hash = hash_password("correct horse".into()).await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(
-            verify_password("correct horse".into(), Some(hash.clone()))
-                .await
-                .unwrap()
-        );
-        assert!(!verify_password("wrong".into(), Some(hash)).await.unwrap());
-        assert!(!verify_password("anything".into(), None).await.unwrap());
-    }
-
-    #[actix_web::test]
-    async fn the_demo_fixture_hash_verifies_with_the_demo_password() {
-        let demo = "$argon2id$v=19$m=19456,t=2,p=1$Y29uZHVpdC1maXh0dXJlcw$RuN+TWACSXei2wywWvqxFj9bx65lsElUp1vmbshglUQ";
-        assert!(
-            verify_password("conduit-demo".into(), Some(demo.into()))
-                .await
-                .unwrap()
-        );
     }
 }

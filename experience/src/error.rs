@@ -21,6 +21,9 @@ pub enum Error {
     /// 429 with `Retry-After`.
     #[error("too many failed logins, retry in {0} s")]
     TooManyAttempts(u64),
+    /// 429 with `Retry-After`: the address has made its hour's allowance of accounts.
+    #[error("too many sign-ups from this address, retry in {0} s")]
+    TooManySignUps(u64),
     /// 422 with field messages.
     #[error("invalid input: {}", .0.summary())]
     Invalid(ErrorBody),
@@ -32,6 +35,9 @@ pub enum Error {
         /// Errors body.
         body: ErrorBody,
     },
+    /// 503 with `Retry-After: 1`: every password-hashing slot is taken and the queue full.
+    #[error("password hashing is busy")]
+    Busy,
     /// 503: models (or its database) cannot serve now.
     #[error("models unavailable: {0}")]
     Unavailable(String),
@@ -87,12 +93,12 @@ impl ResponseError for Error {
             Self::TokenMissing | Self::TokenInvalid | Self::BadCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts(_) | Self::TooManySignUps(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Status { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
             }
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
             Self::Interrupted(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -107,7 +113,12 @@ impl ResponseError for Error {
             Self::TooManyAttempts(_) => {
                 ErrorBody::new("credentials", "too many failed attempts, try again later")
             }
+            Self::TooManySignUps(_) => ErrorBody::new(
+                "user",
+                "too many accounts made from this address, try again later",
+            ),
             Self::Invalid(body) | Self::Status { body, .. } => body.clone(),
+            Self::Busy => ErrorBody::new("service", "is busy, try again shortly"),
             Self::Unavailable(cause) => {
                 tracing::warn!(%cause, "models unavailable");
                 ErrorBody::new("service", "is unavailable, try again shortly")
@@ -129,7 +140,12 @@ impl ResponseError for Error {
             }
         };
         let mut res = HttpResponse::build(self.status_code()).json(body);
-        if let Self::TooManyAttempts(secs) = self
+        let retry_after = match self {
+            Self::TooManyAttempts(secs) | Self::TooManySignUps(secs) => Some(*secs),
+            Self::Busy => Some(1),
+            _ => None,
+        };
+        if let Some(secs) = retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             res.headers_mut().insert(RETRY_AFTER, v);

@@ -14,6 +14,7 @@ pub mod error;
 pub mod invalidate;
 pub mod limiter;
 pub mod pages;
+pub mod passwords;
 pub mod settings;
 pub mod validate;
 
@@ -40,6 +41,8 @@ pub struct AppState {
     pub models: ModelsClient,
     /// Token signing and checking.
     pub tokens: Tokens,
+    /// Password hashing, in bounded slots.
+    pub passwords: passwords::Passwords,
     trust_forwarded_for: bool,
 }
 
@@ -68,11 +71,13 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
     let state = web::Data::new(AppState {
         models: models.clone(),
         tokens,
+        passwords: passwords::Passwords::new(settings.hash_slots, settings.hash_queue),
         trust_forwarded_for: settings.trust_forwarded_for,
     });
-    let limiter = std::sync::Arc::new(LoginLimiter::new(
+    let limiter = std::sync::Arc::new(LoginLimiter::with_sign_ups(
         settings.login_max_failures,
         settings.login_window,
+        settings.signup_max_per_hour,
         match &settings.page_cache {
             CacheConfig::Memcached(config) => Some(config.clone()),
             _ => None,

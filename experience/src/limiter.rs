@@ -18,18 +18,34 @@
 //! all. Without memcached, or while it does not answer, in this process (a sliding window
 //! under one lock, no I/O): a limit per instance, and nothing waits on memcached longer than
 //! its URL's timeout.
+//!
+//! Sign-ups are limited per address too ([`LoginLimiter::sign_up`]; `SIGNUP_MAX_PER_HOUR`):
+//! each costs a password hash and a row, and a script could otherwise make accounts without
+//! end. Counted the same way, in an hour's window.
+//!
+//! The local counts are bounded in bytes ([`LOCAL_BUDGET_BYTES`]): keys are fixed-size
+//! digests (an address or email of any length costs the same), expired entries are swept
+//! once per window, and a table still full after a sweep forgets the half that was used
+//! least recently (which only an attacker with thousands of addresses can cause).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use conduit_pagecache::{Memcached, MemcachedConfig, sha256_hex};
+use sha2::{Digest, Sha256};
+
+/// Most memory the local counts of one limit may hold, in bytes (estimated per entry).
+pub const LOCAL_BUDGET_BYTES: usize = 8 * 1024 * 1024;
+/// The window of the sign-up limit.
+const SIGNUP_WINDOW: Duration = Duration::from_secs(3600);
 
 /// The limiter. Make one per process with [`LoginLimiter::new`], then one handle per worker
 /// thread with [`for_worker`](LoginLimiter::for_worker) (memcached connections belong to
 /// their worker's runtime); the local counts are shared by all handles.
 pub struct LoginLimiter {
     local: Arc<LocalCounts>,
+    signups: Arc<LocalCounts>,
     memcached: Option<MemcachedConfig>,
     shared: Option<Memcached>,
 }
@@ -38,15 +54,23 @@ impl LoginLimiter {
     /// `max` attempts per (account, address) per `window`, four times as many per address;
     /// shared through `memcached` when given.
     pub fn new(max: u32, window: Duration, memcached: Option<MemcachedConfig>) -> Self {
+        Self::with_sign_ups(max, window, 20, memcached)
+    }
+
+    /// [`new`](Self::new), allowing `sign_ups` accounts made per address per hour.
+    pub fn with_sign_ups(
+        max: u32,
+        window: Duration,
+        sign_ups: u32,
+        memcached: Option<MemcachedConfig>,
+    ) -> Self {
         let max = max.max(1) as usize;
-        let local = LocalCounts {
-            max_pair: max,
-            max_address: max * 4,
-            window,
-            attempts: Mutex::new(HashMap::new()),
-        };
         Self {
-            local: Arc::new(local),
+            local: Arc::new(LocalCounts::new([max, max * 4], window)),
+            signups: Arc::new(LocalCounts::new(
+                [sign_ups.max(1) as usize, usize::MAX],
+                SIGNUP_WINDOW,
+            )),
             shared: memcached.clone().map(Memcached::new),
             memcached,
         }
@@ -56,6 +80,7 @@ impl LoginLimiter {
     pub fn for_worker(&self) -> Self {
         Self {
             local: self.local.clone(),
+            signups: self.signups.clone(),
             shared: self.memcached.clone().map(Memcached::new),
             memcached: self.memcached.clone(),
         }
@@ -65,27 +90,41 @@ impl LoginLimiter {
     /// checked; `Err(seconds to wait)` when that is over a limit (the attempt must then not
     /// be made).
     pub async fn attempt(&self, account: &str, address: &str) -> Result<(), u64> {
-        let keys = keys(account, address);
+        self.count(&self.local, &keys(account, address)).await
+    }
+
+    /// Counts one account made from `address`; `Err(seconds to wait)` when the address has
+    /// made its hour's allowance (the account must then not be made). Not taken back.
+    pub async fn sign_up(&self, address: &str) -> Result<(), u64> {
+        let key = format!("signup:{address}");
+        self.count(&self.signups, &[key, String::new()]).await
+    }
+
+    /// Counts under `keys` (an empty key is no limit) against `counts`' maxima, in memcached
+    /// when it answers, else locally.
+    async fn count(&self, counts: &LocalCounts, keys: &[String; 2]) -> Result<(), u64> {
         let Some(shared) = &self.shared else {
-            return self.local.attempt(&keys);
+            return counts.attempt(keys);
         };
-        let maxima = [self.local.max_pair, self.local.max_address];
-        for (key, max) in keys.iter().zip(maxima) {
+        for (key, max) in keys.iter().zip(counts.max) {
+            if key.is_empty() {
+                continue;
+            }
             let key = shared_key(key);
-            match shared.count(&key, self.local.window).await {
+            match shared.count(&key, counts.window).await {
                 Ok(count) if count > max as u64 => {
                     let left = shared
                         .ttl_left(&key)
                         .await
                         .ok()
                         .flatten()
-                        .unwrap_or(self.local.window);
+                        .unwrap_or(counts.window);
                     return Err(whole_seconds(left));
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::debug!(error = %e, "shared sign-in limits unavailable; local ones apply");
-                    return self.local.attempt(&keys);
+                    tracing::debug!(error = %e, "shared limits unavailable; local ones apply");
+                    return counts.attempt(keys);
                 }
             }
         }
@@ -130,36 +169,74 @@ fn whole_seconds(d: Duration) -> u64 {
     (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
 }
 
-/// This process's counts: a sliding window per key.
+/// A local key: the digest of the key, whatever its length.
+type Digest32 = [u8; 32];
+
+fn digest(key: &str) -> Digest32 {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+/// This process's counts: a sliding window per key, bounded in bytes.
 #[derive(Debug)]
 struct LocalCounts {
-    max_pair: usize,
-    max_address: usize,
+    /// The maxima of the first and second key of an attempt.
+    max: [usize; 2],
     window: Duration,
-    attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Most entries the byte budget allows.
+    capacity: usize,
+    table: Mutex<Table>,
+}
+
+#[derive(Debug)]
+struct Table {
+    attempts: HashMap<Digest32, VecDeque<Instant>>,
+    next_sweep: Instant,
 }
 
 impl LocalCounts {
+    fn new(max: [usize; 2], window: Duration) -> Self {
+        Self {
+            max,
+            window,
+            capacity: LOCAL_BUDGET_BYTES / Self::entry_bytes(max[0].min(max[1])),
+            table: Mutex::new(Table {
+                attempts: HashMap::new(),
+                next_sweep: Instant::now() + window,
+            }),
+        }
+    }
+
+    /// An entry's bytes at most: its key, the queue of up to `max` instants, the table's
+    /// own slot and control bytes.
+    fn entry_bytes(max: usize) -> usize {
+        size_of::<Digest32>()
+            + size_of::<VecDeque<Instant>>()
+            + max.min(1024) * size_of::<Instant>()
+            + 16
+    }
+
     /// Checks both limits and, when neither is reached, counts the attempt: one step under
-    /// the lock. `Err(seconds to wait)` otherwise.
+    /// the lock. `Err(seconds to wait)` otherwise. An empty key is no limit.
     fn attempt(&self, keys: &[String; 2]) -> Result<(), u64> {
         let now = Instant::now();
-        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            // Bound the memory an attacker can make us hold: drop what has expired.
-            let window = self.window;
-            map.retain(|_, t| t.back().is_some_and(|t| now.duration_since(*t) < window));
-        }
+        let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        self.make_room(&mut table, now);
+        let keys: Vec<(Digest32, usize)> = keys
+            .iter()
+            .zip(self.max)
+            .filter(|(key, _)| !key.is_empty())
+            .map(|(key, max)| (digest(key), max))
+            .collect();
         let mut wait = None;
-        for (key, max) in keys.iter().zip([self.max_pair, self.max_address]) {
-            if let Some(times) = map.get_mut(key) {
+        for (key, max) in &keys {
+            if let Some(times) = table.attempts.get_mut(key) {
                 while times
                     .front()
                     .is_some_and(|t| now.duration_since(*t) >= self.window)
                 {
                     times.pop_front();
                 }
-                if times.len() >= max
+                if times.len() >= *max
                     && let Some(oldest) = times.front()
                 {
                     let left = self.window.saturating_sub(now.duration_since(*oldest));
@@ -170,22 +247,60 @@ impl LocalCounts {
         if let Some(wait) = wait {
             return Err(wait);
         }
-        for key in keys {
-            map.entry(key.clone()).or_default().push_back(now);
+        for (key, _) in keys {
+            table.attempts.entry(key).or_default().push_back(now);
         }
         Ok(())
     }
 
+    /// Drops expired entries once per window, and when the table is full; a table still
+    /// full forgets the half used least recently.
+    fn make_room(&self, table: &mut Table, now: Instant) {
+        let full = table.attempts.len() + 2 > self.capacity;
+        if !full && now < table.next_sweep {
+            return;
+        }
+        let window = self.window;
+        table
+            .attempts
+            .retain(|_, t| t.back().is_some_and(|t| now.duration_since(*t) < window));
+        table.next_sweep = now + window;
+        if table.attempts.len() + 2 > self.capacity {
+            let mut last: Vec<Instant> = table
+                .attempts
+                .values()
+                .filter_map(|t| t.back().copied())
+                .collect();
+            let middle = last.len() / 2;
+            let (_, median, _) = last.select_nth_unstable(middle);
+            let median = *median;
+            table
+                .attempts
+                .retain(|_, t| t.back().is_some_and(|t| *t > median));
+        }
+        table.attempts.shrink_to(self.capacity);
+    }
+
     /// A successful attempt: the pair is cleared, the address's last attempt taken back.
     fn succeeded(&self, keys: &[String; 2]) {
-        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&keys[0]);
-        if let Some(times) = map.get_mut(&keys[1]) {
+        let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        table.attempts.remove(&digest(&keys[0]));
+        let address = digest(&keys[1]);
+        if let Some(times) = table.attempts.get_mut(&address) {
             times.pop_back();
             if times.is_empty() {
-                map.remove(&keys[1]);
+                table.attempts.remove(&address);
             }
         }
+    }
+
+    #[cfg(test)]
+    fn entries(&self) -> usize {
+        self.table
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .attempts
+            .len()
     }
 }
 
@@ -244,6 +359,40 @@ mod tests {
             passed += usize::from(t.await.unwrap());
         }
         passed
+    }
+
+    #[actix_web::test]
+    async fn sign_ups_are_limited_per_address() {
+        let limiter = LoginLimiter::with_sign_ups(5, Duration::from_secs(60), 3, None);
+        for _ in 0..3 {
+            assert!(limiter.sign_up("5.5.5.5").await.is_ok());
+        }
+        let wait = limiter.sign_up("5.5.5.5").await.unwrap_err();
+        assert!((3590..=3600).contains(&wait), "Retry-After {wait}");
+        assert!(limiter.sign_up("5.5.5.6").await.is_ok());
+        assert!(
+            limiter.attempt("a@x", "5.5.5.5").await.is_ok(),
+            "sign-in apart"
+        );
+    }
+
+    #[test]
+    fn local_counts_stay_within_their_byte_budget_and_drop_what_expired() {
+        let counts = LocalCounts::new([5, 20], Duration::from_millis(200));
+        assert!(counts.capacity * LocalCounts::entry_bytes(5) <= LOCAL_BUDGET_BYTES);
+        // Addresses of any length cost one fixed-size entry each.
+        let long = "x".repeat(100);
+        for i in 0..counts.capacity * 2 {
+            let _ = counts.attempt(&[format!("pair:{i}:{long}"), format!("address:{i}")]);
+            assert!(counts.entries() <= counts.capacity, "after {i}");
+        }
+        std::thread::sleep(Duration::from_millis(250));
+        let _ = counts.attempt(&["pair:new".into(), "address:new".into()]);
+        assert_eq!(
+            counts.entries(),
+            2,
+            "expired entries are swept once per window"
+        );
     }
 
     #[actix_web::test]

@@ -31,6 +31,13 @@ pub struct Settings {
     pub login_max_failures: u32,
     /// `LOGIN_WINDOW_SECS`: the window of the failed-login limit (default 60).
     pub login_window: Duration,
+    /// `SIGNUP_MAX_PER_HOUR`: accounts one client address may make per hour (default 20).
+    pub signup_max_per_hour: u32,
+    /// `HASH_SLOTS`: password hashes computed at once, 19 MiB each (default: one per core).
+    pub hash_slots: usize,
+    /// `HASH_QUEUE`: sign-ins and sign-ups that may wait for a hashing slot; beyond them the
+    /// answer is 503 with `Retry-After` (default 8).
+    pub hash_queue: usize,
     /// `TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (set behind a
     /// proxy that sets it; default false).
     pub trust_forwarded_for: bool,
@@ -57,6 +64,12 @@ impl Settings {
             token_ttl: Duration::from_secs(env.parse_or("TOKEN_TTL_SECS", 7 * 24 * 3600)?),
             login_max_failures: env.parse_or("LOGIN_MAX_FAILURES", 5)?,
             login_window: Duration::from_secs(env.parse_or("LOGIN_WINDOW_SECS", 60)?),
+            signup_max_per_hour: env.parse_or("SIGNUP_MAX_PER_HOUR", 20)?,
+            hash_slots: match env.parse_or("HASH_SLOTS", 0)? {
+                0 => std::thread::available_parallelism().map_or(2, usize::from),
+                n => n,
+            },
+            hash_queue: env.parse_or("HASH_QUEUE", 8)?,
             trust_forwarded_for: env.flag_or("TRUST_FORWARDED_FOR", false)?,
             body_limit: env.parse_or("BODY_LIMIT", 1024 * 1024)?,
             workers: (workers > 0).then_some(workers),

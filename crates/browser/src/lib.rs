@@ -115,6 +115,11 @@ fn stack_site() -> Result<String, String> {
         public_port: 0,
         stats_port: 0,
         log_filter: "info".to_owned(),
+        // Every scenario's visitor comes from 127.0.0.1.
+        process_env: conduit_stack::LOAD_TEST_ENV
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
     };
     let stack = conduit_stack::Stack::up(&config)?;
     stack.down_when_gone(std::process::id())?;
@@ -154,6 +159,8 @@ fn all_in_one_site() -> Result<String, String> {
                 let models = models::run(lm, &ms)?;
                 let mut es = experience::Settings::for_models(&models_url, credential.clone());
                 es.page_cache = cache.clone();
+                // Every scenario's visitor signs up from 127.0.0.1.
+                es.signup_max_per_hour = 1_000_000;
                 let experience = experience::run(le, &es)?;
                 let mut ws = web::Settings::for_experience(&experience_url, credential);
                 ws.page_cache = cache;

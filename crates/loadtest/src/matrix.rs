@@ -138,6 +138,11 @@ async fn run_stack_cases(
         public_port: 0,
         stats_port: 0,
         log_filter: "warn".to_owned(),
+        // Every simulated visitor comes from 127.0.0.1 and signs up.
+        process_env: conduit_stack::LOAD_TEST_ENV
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
     };
     let mut stack = Stack::up(&config)?.owned();
     let host = stack.state.public_url.clone();

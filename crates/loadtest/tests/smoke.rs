@@ -32,6 +32,10 @@ fn stack(dir: &Path) -> Option<Stack> {
         public_port: 0,
         stats_port: 0,
         log_filter: "warn".to_owned(),
+        process_env: conduit_stack::LOAD_TEST_ENV
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
     };
     Some(
         Stack::up(&config)

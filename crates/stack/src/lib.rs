@@ -59,7 +59,19 @@ pub struct StackConfig {
     pub stats_port: u16,
     /// `RUST_LOG` of the instances.
     pub log_filter: String,
+    /// More variables for every process the stack starts, HAProxy and the tier instances
+    /// (`--env K=V`): load tests, whose visitors all come from 127.0.0.1, raise
+    /// `SIGNUP_MAX_PER_HOUR` and HAProxy's per-source limits.
+    pub process_env: Vec<(String, String)>,
 }
+
+/// The limits a load test from one address (127.0.0.1) must not meet: sign-ups per address,
+/// HAProxy's per-source connections and request rate.
+pub const LOAD_TEST_ENV: &[(&str, &str)] = &[
+    ("SIGNUP_MAX_PER_HOUR", "1000000"),
+    ("HAPROXY_SOURCE_MAX_CONNS", "100000"),
+    ("HAPROXY_SOURCE_MAX_RATE", "100000000"),
+];
 
 /// One process of the stack and how to start it again.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -232,7 +244,16 @@ impl Stack {
             ),
             ("HAPROXY_MODELS_BIND", format!("127.0.0.1:{models_pool}")),
         ];
-        let env: Vec<(&str, &str)> = binds.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let env: Vec<(&str, &str)> = binds
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .chain(
+                config
+                    .process_env
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+            .collect();
         self.spawn(
             "haproxy",
             public,
@@ -258,6 +279,9 @@ impl Stack {
                 ("WORKERS", "2".into()),
                 ("INTERNAL_CREDENTIAL_FILE", credential.clone()),
             ];
+            for (name, value) in &config.process_env {
+                env.push((name.as_str(), value.clone()));
+            }
             match tier {
                 "models" => {
                     env.push(("DATABASE_URL", self.state.database_url.clone()));

@@ -23,6 +23,7 @@ const USAGE: &str = "\
 usage: conduit-stack up [--instances N] [--port 8080] [--stats-port 8404] [--dir .stack]
                         [--bin-dir target/release] [--haproxy-config deploy/haproxy/haproxy.cfg]
                         [--fixtures fixtures/demo.json | --no-fixtures] [--log-filter info]
+                        [--env NAME=VALUE]... (more settings for every tier instance)
        conduit-stack status [--dir .stack]
        conduit-stack restart NAME... [--dir .stack]   (web-1: drain, stop, start;
                                                       postgres, memcached, haproxy)
@@ -71,6 +72,7 @@ fn run(args: &[String]) -> Result<(), String> {
         public_port: 8080,
         stats_port: 8404,
         log_filter: "info".to_owned(),
+        process_env: Vec::new(),
     };
     let mut names = Vec::new();
     let mut it = rest.iter();
@@ -86,6 +88,13 @@ fn run(args: &[String]) -> Result<(), String> {
             "--instances" => config.instances = number(&value()?)?,
             "--port" => config.public_port = number(&value()?)?,
             "--stats-port" => config.stats_port = number(&value()?)?,
+            "--env" => {
+                let pair = value()?;
+                let (name, value) = pair
+                    .split_once('=')
+                    .ok_or(format!("--env {pair}: expected NAME=VALUE"))?;
+                config.process_env.push((name.to_owned(), value.to_owned()));
+            }
             other if !other.starts_with('-') => names.push(other.to_owned()),
             other => return Err(format!("unknown option {other}\n{USAGE}")),
         }

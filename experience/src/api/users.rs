@@ -6,7 +6,7 @@ use conduit_wire::api::{Login, NewUser, ProfileEnvelope, UserEnvelope, UserUpdat
 use conduit_wire::identity::nfc;
 use conduit_wire::models;
 
-use crate::auth::{self, CurrentUser, MaybeUser};
+use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::Error;
 use crate::limiter::LoginLimiter;
 use crate::validate::{self, Check};
@@ -23,6 +23,8 @@ pub async fn login(
 ) -> Result {
     let mut check = Check::new();
     let email = check.required("email", body.user.email.as_deref());
+    // Before anything else: a longer email is no account, and must not reach the limiter.
+    validate::email_length(&mut check, &email);
     let password = body.user.password.clone().unwrap_or_default();
     check.rule(password.is_empty(), "password", "can't be blank");
     check.finish()?;
@@ -39,7 +41,7 @@ pub async fn login(
         Err(e) => return Err(e.into()),
     };
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
-    if !auth::verify_password(password, hash).await? {
+    if !state.passwords.verify(password, hash).await? {
         return Err(Error::BadCredentials);
     }
     limiter.succeeded(&email, &address).await;
@@ -52,7 +54,9 @@ pub async fn login(
 
 pub async fn register(
     state: web::Data<AppState>,
+    limiter: web::Data<LoginLimiter>,
     rid: RequestId,
+    req: HttpRequest,
     body: web::Json<UserEnvelope<NewUser>>,
 ) -> Result {
     let new = body.into_inner().user;
@@ -69,7 +73,11 @@ pub async fn register(
     }
     check.finish()?;
 
-    let password_hash = auth::hash_password(password).await?;
+    limiter
+        .sign_up(&state.client_address(&req))
+        .await
+        .map_err(Error::TooManySignUps)?;
+    let password_hash = state.passwords.hash(password).await?;
     let user = state
         .models
         .create_user(
@@ -156,7 +164,7 @@ pub async fn update_user(
     }
     check.finish()?;
     if let Some(p) = password {
-        patch.password_hash = Some(auth::hash_password(p).await?);
+        patch.password_hash = Some(state.passwords.hash(p).await?);
         // A new password ends every other session; the answer's token is the new one.
         patch.end_sessions = true;
     }

@@ -276,3 +276,95 @@ async fn failed_logins_on_two_instances_count_toward_one_limit_through_memcached
         assert_eq!(res.status().as_u16(), 429, "{address}");
     }
 }
+
+/// An app over a fresh SQLite database with `tweak` applied to its settings.
+fn app_with(
+    tweak: impl FnOnce(&mut experience::Settings),
+) -> (String, conduit_testkit::databases::Guard) {
+    let (url, guard) =
+        conduit_testkit::databases::fresh(conduit_testkit::databases::Backend::Sqlite).unwrap();
+    let models = crate::helpers::start_models(&url);
+    let mut settings = crate::helpers::settings(&models);
+    tweak(&mut settings);
+    (crate::helpers::start_experience(&settings), guard)
+}
+
+fn new_user(n: usize) -> serde_json::Value {
+    json!({"user": {"username": format!("signup{n}"), "email": format!("signup{n}@x.example"), "password": "long-enough-password"}})
+}
+
+#[actix_web::test]
+async fn one_address_may_make_only_so_many_accounts_an_hour() {
+    let (address, _guard) = app_with(|s| s.signup_max_per_hour = 3);
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for n in 0..5 {
+        let res = http
+            .post(format!("{address}/api/users"))
+            .json(&new_user(n))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+        if res.status() == 429 {
+            retry_after = res
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert!(
+                body["errors"]["user"][0]
+                    .as_str()
+                    .unwrap()
+                    .contains("too many accounts"),
+                "{body}"
+            );
+        }
+    }
+    assert_eq!(statuses, [201, 201, 201, 429, 429]);
+    assert!(
+        retry_after.is_some_and(|s| (3500..=3600).contains(&s)),
+        "{retry_after:?}"
+    );
+}
+
+/// A flood of sign-ins and sign-ups fills the hashing slots and their short queue; the rest
+/// are answered 503 with `Retry-After` at once (never a 500 or a timeout), and the users who
+/// got in are served.
+#[actix_web::test]
+async fn a_hashing_flood_beyond_the_slots_and_queue_is_answered_503_at_once() {
+    let (address, _guard) = app_with(|s| {
+        s.hash_slots = 1;
+        s.hash_queue = 1;
+        s.signup_max_per_hour = 1_000;
+        s.login_max_failures = 1_000;
+    });
+    let http = reqwest::Client::new();
+    let sends = (0..24).map(|n| http.post(format!("{address}/api/users")).json(&new_user(n)));
+    let statuses = crate::helpers::statuses_in_parallel(sends).await;
+    let count = |s: u16| statuses.iter().filter(|&&x| x == s).count();
+    assert_eq!(count(201) + count(503), 24, "{statuses:?}");
+    assert!(
+        count(201) >= 2,
+        "the slot and the queue were served: {statuses:?}"
+    );
+    assert!(count(503) >= 1, "{statuses:?}");
+    let res = http
+        .post(format!("{address}/api/users"))
+        .json(&new_user(100))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "the flood has passed");
+    let busy = (0..24).map(|_| {
+        http.post(format!("{address}/api/users/login"))
+            .json(&json!({"user": {"email": "nobody@x.example", "password": "wrong-password"}}))
+    });
+    let statuses = crate::helpers::statuses_in_parallel(busy).await;
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&503), "{statuses:?}");
+}

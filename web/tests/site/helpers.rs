@@ -117,6 +117,8 @@ impl Site {
         let (l, experience_url) = free_addr();
         let mut s = experience::Settings::for_models(&models_url, conduit_testkit::credential());
         s.workers = Some(1);
+        // Every test visitor signs up from 127.0.0.1.
+        s.signup_max_per_hour = 1_000_000;
         s.page_cache = cache.clone();
         tweak_experience(&mut s);
         actix_web::rt::spawn(experience::run(l, &s).unwrap());
