@@ -1,9 +1,11 @@
 //! JSON answers for actix's own extractor errors, which are plain text by default.
 //!
-//! Bodies over the limit get 413; malformed JSON, wrong types, bad query strings or paths get
+//! Bodies over the limit get 413, bodies that arrive too slowly 408; malformed JSON, wrong types, bad query strings or paths get
 //! 422; all with the `{"errors": {...}}` body.
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use std::io::ErrorKind;
+
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use conduit_wire::ErrorBody;
@@ -67,6 +69,9 @@ fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
             format!("is larger than {limit} bytes"),
         ),
         JsonPayloadError::Deserialize(e) => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        JsonPayloadError::Payload(PayloadError::Io(e)) if e.kind() == ErrorKind::TimedOut => {
+            (StatusCode::REQUEST_TIMEOUT, e.to_string())
+        }
         other => (StatusCode::UNPROCESSABLE_ENTITY, other.to_string()),
     };
     JsonError::new(status, "body", message).into()

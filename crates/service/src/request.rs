@@ -1,14 +1,21 @@
 //! The request-context middleware and the [`RequestId`] extractor.
 
-use std::future::{Ready, ready};
-use std::time::Instant;
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::Method;
-use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use actix_web::http::header::{
+    ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, TRANSFER_ENCODING,
+};
 use actix_web::middleware::Next;
-use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::web::Bytes;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use futures_core::Stream;
 use tracing::Instrument;
 
 use crate::Metrics;
@@ -54,14 +61,38 @@ impl FromRequest for RequestId {
     }
 }
 
+/// How long a request's body may take to arrive, from when its handler starts reading it; a
+/// body sent a byte at a time is cut off here (the head has actix's own 5 s timeout).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The methods the tiers serve; any other is answered 405 before routing, and its metrics
+/// label is `other` (a label per made-up method would grow without end).
+const METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+
+/// The metrics label of `method`: its name when the tiers serve it, else `other`.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Middleware (use with `actix_web::middleware::from_fn`): sets the request id, runs the
 /// request inside a span that carries it, echoes it in the response, writes one access-log
 /// line, records the request in the app's [`Metrics`] (when the app has them), labels
 /// JSON bodies `application/json; charset=utf-8`, and answers HEAD as GET without the body.
+/// A method the tiers do not serve is answered 405 at once; a request body must arrive
+/// within [`BODY_TIMEOUT`].
 pub async fn request_context(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let id = req
         .headers()
         .get(REQUEST_ID_HEADER)
@@ -69,7 +100,25 @@ pub async fn request_context(
         .unwrap_or_else(RequestId::generate);
     req.extensions_mut().insert(id.clone());
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
+    if method == "other" {
+        if let Some(m) = &metrics {
+            m.record(method, "<unmatched>", 405, Duration::ZERO);
+        }
+        tracing::info!(target: "access", method, status = 405, "method not allowed");
+        let res = HttpResponse::MethodNotAllowed()
+            .insert_header((ALLOW, METHODS))
+            .insert_header((REQUEST_ID_HEADER, id.0))
+            .json(serde_json::json!({"errors": {"method": ["is not allowed"]}}));
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    if has_body(&req) {
+        let payload = req.take_payload();
+        req.set_payload(Payload::from(
+            Box::pin(Deadline::new(payload, BODY_TIMEOUT))
+                as Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>,
+        ));
+    }
     // HEAD is a GET without the body (RFC 9110 9.3.2), so it is routed as one; the HTTP/1
     // encoder remembers the request was HEAD and sends the headers only, with the GET's
     // Content-Length. Monitors and `curl -I` get what a browser would.
@@ -91,7 +140,7 @@ pub async fn request_context(
                 .match_pattern()
                 .unwrap_or_else(|| "<unmatched>".to_owned());
             if let Some(m) = &metrics {
-                m.record(&method, &route, status, elapsed);
+                m.record(method, &route, status, elapsed);
             }
             if let Ok(value) = HeaderValue::from_str(&id.0) {
                 res.headers_mut()
@@ -115,16 +164,60 @@ pub async fn request_context(
             } else {
                 tracing::info!(target: "access", %method, %path, status, micros, "request done");
             }
-            Ok(res)
+            Ok(res.map_into_left_body())
         }
         Err(err) => {
             let status = err.as_response_error().status_code().as_u16();
             if let Some(m) = &metrics {
-                m.record(&method, "<error>", status, elapsed);
+                m.record(method, "<error>", status, elapsed);
             }
             tracing::warn!(target: "access", %method, %path, status, error = %err, "request failed");
             Err(err)
         }
+    }
+}
+
+/// Whether the request says a body follows.
+fn has_body(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
+}
+
+/// A request body that fails with a timeout once `limit` has passed since it was first read.
+struct Deadline {
+    inner: Payload,
+    limit: Duration,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Deadline {
+    fn new(inner: Payload, limit: Duration) -> Self {
+        Self {
+            inner,
+            limit,
+            timer: None,
+        }
+    }
+}
+
+impl Stream for Deadline {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let limit = self.limit;
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        if timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the request body took longer than {} s", limit.as_secs()),
+            )))));
+        }
+        Pin::new(&mut self.inner).poll_next(cx)
     }
 }
 

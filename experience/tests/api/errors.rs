@@ -15,6 +15,20 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
         assert_eq!(status, 422);
     }
 
+    async fn made_up_methods_are_405_and_share_one_metrics_label(app) {
+        for i in 0..50 {
+            let method = reqwest::Method::from_bytes(format!("BREW{i}").as_bytes()).unwrap();
+            let res = app.http.request(method, format!("{}/api/articles", app.address)).send().await.unwrap();
+            assert_eq!(res.status(), 405);
+            assert!(res.headers()["allow"].to_str().unwrap().contains("GET"));
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert_eq!(body, json!({"errors": {"method": ["is not allowed"]}}));
+        }
+        let metrics = app.http.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+        assert!(!metrics.contains("BREW"), "no label per made-up method");
+        assert!(metrics.contains(r#"method="other",route="<unmatched>",status="405"} 50"#), "{metrics}");
+    }
+
     async fn oversized_bodies_are_413_and_unknown_routes_404_json(app) {
         let big = "x".repeat(100 * 1024);
         let (status, body) = app.post("/api/users", None, json!({"user": {"username": big}})).await;

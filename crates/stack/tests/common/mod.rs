@@ -29,7 +29,8 @@ pub fn servers_present() -> Result<(), String> {
 
 /// A stack of two instances per tier in a temporary directory; `None` (skipped) when a
 /// server is missing outside CI.
-pub fn stack() -> Option<(tempfile::TempDir, Stack)> {
+/// `env`: more variables for its processes (`StackConfig::process_env`).
+pub fn stack_with(env: &[(&str, &str)]) -> Option<(tempfile::TempDir, Stack)> {
     conduit_testkit::require("HAProxy, memcached and PostgreSQL", servers_present())?;
     let dir = tempfile::Builder::new()
         .prefix("conduit-stack-")
@@ -44,6 +45,10 @@ pub fn stack() -> Option<(tempfile::TempDir, Stack)> {
         public_port: 0,
         stats_port: 0,
         log_filter: "info".to_owned(),
+        process_env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
     };
     let stack = Stack::up(&config).unwrap_or_else(|e| panic!("stack up: {e}"));
     Some((dir, stack.owned()))
