@@ -22,8 +22,48 @@ use conduit_pagecache::{Lookup, Outcome, PageCache, PageKey};
 use crate::compress;
 use crate::session::SESSION_COOKIE;
 
-/// The query parameters that change a cacheable page; the others are left out of the key.
-const SIGNIFICANT: &[&str] = &["page"];
+/// The query parameters that change a cacheable page at `path`; the others are left out of
+/// its key. An article page has none: it ignores `?page=`, so its copies must not multiply.
+fn significant(path: &str) -> &'static [&'static str] {
+    if path.starts_with("/article/") {
+        &[]
+    } else {
+        &["page"]
+    }
+}
+
+/// Where a list page whose `page` parameter is not in canonical form (digits, no leading
+/// zero, 2 or more, once) is moved for good: the same page under its one URL, so `page=01`,
+/// `page=%201` or `page=1` are never keys of their own. Values the page would read as page 1
+/// (absent, unreadable) lead to the URL without `page`.
+fn canonical_location(path: &str, query: &str) -> Option<String> {
+    let values: Vec<_> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| name == "page")
+        .map(|(_, value)| value)
+        .collect();
+    let first = values.first()?;
+    let page = first
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    if page >= 2 && *first == page.to_string() && values.len() == 1 {
+        return None;
+    }
+    let others = form_urlencoded::parse(query.as_bytes()).filter(|(name, _)| name != "page");
+    let mut rest = form_urlencoded::Serializer::new(String::new());
+    rest.extend_pairs(others);
+    if page > 1 {
+        rest.append_pair("page", &page.to_string());
+    }
+    let rest = rest.finish();
+    Some(if rest.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{rest}")
+    })
+}
 
 /// The pages a visitor may be served from the cache.
 fn is_cacheable_path(path: &str) -> bool {
@@ -43,6 +83,16 @@ pub async fn page_cache(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method() == Method::GET
+        && !req.path().starts_with("/article/")
+        && is_cacheable_path(req.path())
+        && let Some(location) = canonical_location(req.path(), req.query_string())
+    {
+        let res = HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, location))
+            .finish();
+        return Ok(tagged(req.into_response(res), Outcome::Bypass, None));
+    }
     let cache = req.app_data::<web::Data<PageCache>>().cloned();
     let cacheable = req.method() == Method::GET
         && is_cacheable_path(req.path())
@@ -57,7 +107,7 @@ pub async fn page_cache(
         let res = next.call(req).await?.map_into_boxed_body();
         return Ok(tagged(res, Outcome::Bypass, Some(&cache)));
     }
-    let key = PageKey::new(req.path(), req.query_string(), SIGNIFICANT);
+    let key = PageKey::new(req.path(), req.query_string(), significant(req.path()));
     let gzip_ok = compress::accepts_gzip(req.headers());
     let generation = match served(cache.lookup(&key).await, gzip_ok) {
         Found::Page(res) => return Ok(tagged(req.into_response(res), Outcome::Hit, Some(&cache))),
@@ -196,5 +246,44 @@ mod tests {
         ] {
             assert!(!is_cacheable_path(path), "{path}");
         }
+    }
+
+    #[test]
+    fn a_page_number_has_one_url() {
+        for (query, location) in [
+            ("page=01", Some("/")),
+            ("page=1", Some("/")),
+            ("page=%201", Some("/")),
+            ("page=abc", Some("/")),
+            ("page=-3", Some("/")),
+            ("page=007", Some("/?page=7")),
+            ("page=2&page=3", Some("/?page=2")),
+            ("feed=following&page=02", Some("/?feed=following&page=2")),
+            ("page=99999999999999999999", Some("/")),
+            ("page=2", None),
+            ("page=9223372036854775807", None),
+            ("page=+2", Some("/?page=2")),
+            ("", None),
+            ("utm_source=x", None),
+        ] {
+            assert_eq!(
+                canonical_location("/", query).as_deref(),
+                location,
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_article_page_key_ignores_the_page_parameter() {
+        let path = "/article/a-b";
+        assert_eq!(
+            PageKey::new(path, "page=2", significant(path)),
+            PageKey::new(path, "", significant(path))
+        );
+        assert_ne!(
+            PageKey::new("/", "page=2", significant("/")),
+            PageKey::new("/", "", significant("/"))
+        );
     }
 }

@@ -126,6 +126,7 @@ async fn list_page(state: &WebState, rid: &RequestId, session: &Session, query: 
         Err(ClientError::Api { status: 401, .. }) => return Ok(to_login(state, session)),
         Err(e) => return Err(e.into()),
     };
+    past_the_last_page(&view.list)?;
     let (tab, tag, base) = match &view.tab {
         HomeTab::Global => ("global", None, "/".to_owned()),
         HomeTab::Feed => ("feed", None, "/?feed=following".to_owned()),
@@ -174,7 +175,9 @@ pub async fn article(
         .experience
         .article_page(caller(&rid, &session), &slug)
         .await?;
-    let page = ArticleTemplate::new(&view, &session.csrf);
+    let body = view.article.body.clone().unwrap_or_default();
+    let body_html = state.markdown.render(body).await?;
+    let page = ArticleTemplate::new(&view, &session.csrf, body_html);
     render(
         &state,
         &session,
@@ -222,8 +225,18 @@ async fn profile_page(
         .experience
         .profile_page(caller(rid, session), username, &query)
         .await?;
+    past_the_last_page(&view.list)?;
     let page = ProfileTemplate::new(&view, &session.csrf);
     render(state, session, view.viewer.as_ref(), StatusCode::OK, &page)
+}
+
+/// A list page after the last is not a page (404): it would render empty, and every number
+/// would be one more copy in the page cache.
+fn past_the_last_page(list: &conduit_wire::pages::ArticlePage) -> Result<(), WebError> {
+    if list.page > list.pages {
+        return Err(WebError::NotFound);
+    }
+    Ok(())
 }
 
 /// `?next=`: where to go after signing in (a local path).

@@ -222,11 +222,9 @@ async fn pagination_and_the_tag_tab() {
     );
     let last = site.get("/?page=6").await;
     assert_eq!(last.count("div.article-preview"), 10);
+    // A page past the last is no page (each number would be one more cached copy).
     let beyond = site.get("/?page=99").await;
-    assert_eq!(
-        beyond.text("div.empty-feed-message"),
-        "No articles are here... yet."
-    );
+    assert_eq!(beyond.status, 404);
     // A page whose offset would overflow: a 404 page, not an error.
     let absurd = site.get("/?page=9223372036854775807").await;
     assert_eq!(absurd.status, 404);

@@ -171,6 +171,29 @@ cache_tests! {
         assert_eq!(second.x_cache(), "MISS");
     }
 
+    async fn a_page_number_has_one_url_and_no_page_lies_past_the_last(site) {
+        for (path, location) in [
+            ("/?page=01", "/"),
+            ("/?page=%201", "/"),
+            ("/?page=007", "/?page=7"),
+            ("/?page=abc", "/"),
+            ("/profile/chen?page=1", "/profile/chen"),
+        ] {
+            let res = Site::browser().get(format!("{}{path}", site.address)).send().await.unwrap();
+            assert_eq!(res.status(), 301, "{path}");
+            assert_eq!(res.headers()["location"], location, "{path}");
+        }
+        for path in ["/?page=999", "/?page=9223372036854775807", "/profile/chen?page=50"] {
+            assert_eq!(site.get_with(&Site::browser(), path).await.status, 404, "{path}");
+        }
+        // An article page ignores ?page=: one stored copy whatever the number.
+        hit(site, ARTICLE).await;
+        for n in ["2", "02", "x"] {
+            let other = site.get_with(&Site::browser(), &format!("{ARTICLE}?page={n}")).await;
+            assert_eq!(other.x_cache(), "HIT", "{n}");
+        }
+    }
+
     async fn concurrent_first_views_render_the_page_once(site) {
         let before = site.experience_requests().await;
         let views = (0..12).map(|_| async {
