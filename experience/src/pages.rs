@@ -76,6 +76,9 @@ fn viewer(u: models::User) -> Viewer {
     }
 }
 
+/// Tags in the home page's sidebar: the most used, read from the maintained per-tag counts.
+const POPULAR_TAGS: i64 = 20;
+
 /// The offset of list page `page` (1-based); 404 for a page whose offset a list could never
 /// reach (it would overflow). A page after the last of a list is an empty page.
 fn offset_of(page: i64) -> std::result::Result<i64, Error> {
@@ -122,13 +125,13 @@ async fn home(
     let rid = rid.as_str();
     let (list, tags) = tokio::join!(
         state.models.list_articles(Some(rid), &query),
-        state.models.tags(Some(rid)),
+        state.models.popular_tags(Some(rid), POPULAR_TAGS),
     );
     Ok(HttpResponse::Ok().json(HomePage {
         viewer: user.viewer(),
         tab,
         list: article_page(list?, page),
-        popular_tags: tags?.tags.into_iter().take(20).collect(),
+        popular_tags: tags?.tags,
     }))
 }
 

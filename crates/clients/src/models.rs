@@ -3,8 +3,8 @@
 
 use conduit_wire::models::{
     Article, ArticleList, ArticlePatch, ArticleQuery, Comment, CommentList, Credentials,
-    CredentialsQuery, NewArticle, NewComment, NewUser, Profile, TagList, User, UserPatch,
-    ViewerQuery,
+    CredentialsQuery, NewArticle, NewComment, NewUser, Profile, TagList, TagsQuery, User,
+    UserPatch, ViewerQuery,
 };
 use reqwest::Method;
 use serde::Serialize;
@@ -271,6 +271,17 @@ impl ModelsClient {
     /// `GET /tags`.
     pub async fn tags(&self, rid: Option<&str>) -> Result<TagList, ClientError> {
         self.call(rid, Method::GET, &["tags"], NO_QUERY, NO_BODY)
+            .await
+    }
+
+    /// `GET /tags?limit=N`: the `limit` most used tags (the sidebar's).
+    pub async fn popular_tags(
+        &self,
+        rid: Option<&str>,
+        limit: i64,
+    ) -> Result<TagList, ClientError> {
+        let query = TagsQuery { limit: Some(limit) };
+        self.call(rid, Method::GET, &["tags"], Some(&query), NO_BODY)
             .await
     }
 

@@ -155,6 +155,13 @@ pub struct ArticlePatch {
     pub tag_list: Option<Vec<String>>,
 }
 
+/// Query string of `GET /tags`: at most `limit` tags, the most used first (all when absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TagsQuery {
+    /// How many of the most used tags (1 to 1000).
+    pub limit: Option<i64>,
+}
+
 /// Query string of the deletes that only the owner may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnerQuery {

@@ -3,11 +3,12 @@
 use actix_web::{HttpResponse, web};
 use conduit_wire::models::{
     ArticlePatch, ArticleQuery, CommentList, NewArticle, NewComment, OwnerQuery, TagList,
-    ViewerQuery,
+    TagsQuery, ViewerQuery,
 };
 
 use crate::queries::{articles, comments, tags};
 use crate::{AppState, Error};
+use conduit_wire::ErrorBody;
 
 type Result = std::result::Result<HttpResponse, Error>;
 
@@ -102,7 +103,17 @@ pub async fn delete_comment(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub async fn list_tags(state: web::Data<AppState>) -> Result {
-    let tags = state.db(tags::in_use).await?;
+pub async fn list_tags(state: web::Data<AppState>, q: web::Query<TagsQuery>) -> Result {
+    let limit = match q.limit {
+        None => None,
+        Some(n @ 1..=1000) => Some(n),
+        Some(_) => {
+            return Err(Error::Invalid(ErrorBody::new(
+                "limit",
+                "must be from 1 to 1000",
+            )));
+        }
+    };
+    let tags = state.db(move |c| tags::in_use(c, limit)).await?;
     Ok(HttpResponse::Ok().json(TagList { tags }))
 }

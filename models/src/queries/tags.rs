@@ -9,13 +9,17 @@ use crate::db::schema::{article_tags, articles, tags};
 use crate::error::Error;
 use crate::per_backend;
 
-/// Every tag in use, most used first, then by name.
-pub fn in_use(conn: &mut DbConnection) -> Result<Vec<String>, Error> {
-    Ok(tags::table
+/// The tags in use, most used first, then by name; the first `limit` of them when given (a
+/// walk of the `tags_popular_idx` index: the sidebar's cost does not grow with the tags).
+pub fn in_use(conn: &mut DbConnection, limit: Option<i64>) -> Result<Vec<String>, Error> {
+    let query = tags::table
         .filter(tags::articles_count.gt(0))
         .order((tags::articles_count.desc(), tags::name.asc()))
-        .select(tags::name)
-        .load(conn)?)
+        .select(tags::name);
+    Ok(match limit {
+        Some(n) => query.limit(n).load(conn)?,
+        None => query.load(conn)?,
+    })
 }
 
 /// Trims, drops empties and duplicates; sorted.

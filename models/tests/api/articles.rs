@@ -144,4 +144,15 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
         assert_eq!(body["tags"].as_array().unwrap().len(), 16);
         assert_eq!(body["tags"].as_array().unwrap().last().unwrap(), "brand-new-tag");
     }
+
+    async fn tags_limited_are_the_most_used_first(app) {
+        let (_, all) = app.get("/tags").await;
+        let (status, top) = app.get("/tags?limit=3").await;
+        assert_eq!(status, 200);
+        assert_eq!(top["tags"].as_array().unwrap()[..], all["tags"].as_array().unwrap()[..3]);
+        for bad in ["0", "1001", "-1", "x"] {
+            let (status, body) = app.get(&format!("/tags?limit={bad}")).await;
+            assert_eq!(status, 422, "{bad}: {body}");
+        }
+    }
 }
