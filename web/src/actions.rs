@@ -11,6 +11,7 @@ use conduit_wire::api::{ArticleUpdate, Login, NewArticle, NewUser, UserUpdate};
 use conduit_wire::identity::canonical_email;
 
 use crate::WebState;
+use crate::error::FormBody;
 use crate::error::WebError;
 use crate::pages::{AuthForm, Page, auth_page, caller, redirect, render, to_login};
 use crate::session::{Form, Session, cleared_session, local_next, session_cookie};
@@ -52,7 +53,7 @@ pub async fn login(
     state: web::Data<WebState>,
     rid: RequestId,
     session: Session,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     let form = Form::parse(&body);
     session.check_csrf(&form)?;
@@ -88,7 +89,7 @@ pub async fn register(
     state: web::Data<WebState>,
     rid: RequestId,
     session: Session,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     let form = Form::parse(&body);
     session.check_csrf(&form)?;
@@ -119,7 +120,7 @@ pub async fn register(
     }
 }
 
-pub async fn logout(state: web::Data<WebState>, session: Session, body: web::Bytes) -> Page {
+pub async fn logout(state: web::Data<WebState>, session: Session, body: FormBody) -> Page {
     session.check_csrf(&Form::parse(&body))?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/"))
@@ -134,7 +135,7 @@ pub async fn settings(
     state: web::Data<WebState>,
     rid: RequestId,
     session: Session,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     let form = Form::parse(&body);
     session.check_csrf(&form)?;
@@ -241,7 +242,7 @@ pub async fn sign_out_everywhere(
     state: web::Data<WebState>,
     rid: RequestId,
     session: Session,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     session.check_csrf(&Form::parse(&body))?;
     if session.token.is_none() {
@@ -276,7 +277,7 @@ pub async fn create_article(
     state: web::Data<WebState>,
     rid: RequestId,
     session: Session,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     save_article(&state, &rid, &session, None, body).await
 }
@@ -286,7 +287,7 @@ pub async fn update_article(
     rid: RequestId,
     session: Session,
     slug: web::Path<String>,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     save_article(&state, &rid, &session, Some(&slug), body).await
 }
@@ -296,7 +297,7 @@ async fn save_article(
     rid: &RequestId,
     session: &Session,
     slug: Option<&str>,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     let form = Form::parse(&body);
     session.check_csrf(&form)?;
@@ -362,7 +363,7 @@ pub async fn delete_article(
     rid: RequestId,
     session: Session,
     slug: web::Path<String>,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     session.check_csrf(&Form::parse(&body))?;
     if session.token.is_none() {
@@ -384,7 +385,7 @@ pub async fn add_comment(
     rid: RequestId,
     session: Session,
     slug: web::Path<String>,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     let form = Form::parse(&body);
     session.check_csrf(&form)?;
@@ -422,7 +423,7 @@ pub async fn delete_comment(
     rid: RequestId,
     session: Session,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     session.check_csrf(&Form::parse(&body))?;
     if session.token.is_none() {
@@ -483,7 +484,7 @@ pub async fn favorite(
     rid: RequestId,
     session: Session,
     slug: web::Path<String>,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     toggle(&state, &rid, &session, &body, Toggle::Favorite(&slug), true).await
 }
@@ -493,7 +494,7 @@ pub async fn unfavorite(
     rid: RequestId,
     session: Session,
     slug: web::Path<String>,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     toggle(
         &state,
@@ -511,7 +512,7 @@ pub async fn follow(
     rid: RequestId,
     session: Session,
     username: web::Path<String>,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     toggle(
         &state,
@@ -529,7 +530,7 @@ pub async fn unfollow(
     rid: RequestId,
     session: Session,
     username: web::Path<String>,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Page {
     toggle(
         &state,

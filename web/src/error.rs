@@ -1,7 +1,12 @@
 //! Errors of the web tier, answered as pages inside the site layout.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use conduit_clients::ClientError;
 
@@ -31,6 +36,46 @@ pub enum WebError {
     /// 500 page: a bug; the cause is logged only.
     #[error("internal error: {0}")]
     Internal(String),
+    /// 413, 408 or 400 page: a form body too large, too slow to arrive, or unreadable.
+    #[error("form body: {0}")]
+    Body(StatusCode),
+}
+
+/// A form's body, read as `web::Bytes` is (within `BODY_LIMIT` and
+/// `conduit_service::request::BODY_TIMEOUT`), whose failures are pages like every other
+/// answer of the site, not actix's plain text.
+#[derive(Debug)]
+pub struct FormBody(pub Bytes);
+
+impl std::ops::Deref for FormBody {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl FromRequest for FormBody {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            bytes.await.map(FormBody).map_err(|e| {
+                let timed_out = e.as_error::<actix_web::error::PayloadError>().is_some_and(
+                    |p| matches!(p, actix_web::error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut),
+                );
+                let status = if timed_out {
+                    StatusCode::REQUEST_TIMEOUT
+                } else {
+                    e.as_response_error().status_code()
+                };
+                tracing::info!(%status, error = %e, "form body refused");
+                WebError::Body(status)
+            })
+        })
+    }
 }
 
 impl From<ClientError> for WebError {
@@ -59,6 +104,7 @@ impl ResponseError for WebError {
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Interrupted(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Body(status) => *status,
         }
     }
 
@@ -91,6 +137,15 @@ impl ResponseError for WebError {
                 tracing::error!(%cause, "internal error");
                 ("Something went wrong", "Please try again.")
             }
+            Self::Body(status) if *status == StatusCode::PAYLOAD_TOO_LARGE => (
+                "Too large",
+                "What you sent is larger than this site accepts. Shorten it and try again.",
+            ),
+            Self::Body(status) if *status == StatusCode::REQUEST_TIMEOUT => (
+                "Too slow",
+                "What you sent took too long to arrive. Please try again.",
+            ),
+            Self::Body(_) => ("Bad request", "What you sent could not be read."),
         };
         let page = ErrorPage {
             l: Layout::anonymous(title),

@@ -56,6 +56,27 @@ async fn posts_without_or_with_a_wrong_csrf_token_are_rejected_and_change_nothin
 }
 
 #[actix_web::test]
+async fn an_oversized_form_gets_a_page_not_plain_text() {
+    let site = Site::spawn();
+    let res = Site::browser()
+        .post(format!("{}/login", site.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("email={}", "a".repeat(2 * 1024 * 1024)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 413);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Too large"), "{html}");
+}
+
+#[actix_web::test]
 async fn xss_payloads_in_every_user_written_field_come_back_inert() {
     let site = Site::spawn();
     site.sign_up("mallory").await;
