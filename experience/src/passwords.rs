@@ -9,8 +9,8 @@
 //! `Retry-After` at once ([`Error::Busy`]). The hashing runs on the blocking pool, never on
 //! an async worker, so other requests keep their latency while the slots are busy.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use actix_web::web;
 use argon2::password_hash::phc::{Output, PasswordHash, Salt};
@@ -36,9 +36,9 @@ const DUMMY_HASH: &str =
 /// The hashing slots of one process (share one across its workers).
 #[derive(Debug)]
 pub struct Passwords {
-    slots: Semaphore,
+    slots: Arc<Semaphore>,
     /// One memory per slot, allocated on first use; a slot's holder takes one out.
-    memory: Mutex<Vec<Vec<Block>>>,
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
     /// Requests holding or waiting for a slot.
     admitted: AtomicUsize,
     /// Most requests holding or waiting for a slot.
@@ -59,8 +59,8 @@ impl Passwords {
     pub fn new(slots: usize, queue: usize) -> Self {
         let slots = slots.max(1);
         Self {
-            slots: Semaphore::new(slots),
-            memory: Mutex::new(Vec::with_capacity(slots)),
+            slots: Arc::new(Semaphore::new(slots)),
+            memory: Arc::new(Mutex::new(Vec::with_capacity(slots))),
             admitted: AtomicUsize::new(0),
             capacity: slots + queue,
         }
@@ -123,7 +123,9 @@ impl Passwords {
     }
 
     /// Runs `work` with `params` in a slot, on the blocking pool; 503 at once when the slots
-    /// and the queue are full.
+    /// and the queue are full. The slot and its memory belong to the blocking task, so a
+    /// caller that goes away mid-hash (a closed connection) frees neither before the hash
+    /// is done: cancelled requests cannot add hashes beyond the slots.
     async fn run<T: Send + 'static>(
         &self,
         params: Params,
@@ -134,33 +136,31 @@ impl Passwords {
             return Err(Error::Busy);
         }
         let _admitted = Admitted(&self.admitted);
-        let _slot = self
+        let slot = self
             .slots
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|e| Error::Internal(format!("hashing slots: {e}")))?;
-        let mut memory = self
-            .memory
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop()
-            .unwrap_or_default();
-        let (memory, result) = web::block(move || {
+        let pool = self.memory.clone();
+        web::block(move || {
+            let mut memory = pool
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pop()
+                .unwrap_or_default();
             let blocks = params.block_count();
             if memory.len() < blocks {
                 memory.resize(blocks, Block::new());
             }
             let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
             let result = work(&argon2, &mut memory[..blocks]);
-            (memory, result)
+            pool.lock().unwrap_or_else(|e| e.into_inner()).push(memory);
+            drop(slot);
+            result
         })
         .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
-        self.memory
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(memory);
-        result
+        .map_err(|e| Error::Internal(e.to_string()))?
     }
 }
 
@@ -218,6 +218,32 @@ mod tests {
                 .unwrap()
         );
         assert_eq!(passwords.memory.lock().unwrap().len(), 1, "memory reused");
+    }
+
+    #[actix_web::test]
+    async fn a_caller_gone_mid_hash_keeps_its_slot_taken_until_the_hash_is_done() {
+        let passwords = Passwords::new(1, 4);
+        let gone = tokio::time::timeout(
+            std::time::Duration::from_millis(5),
+            passwords.verify("guess".into(), None),
+        )
+        .await;
+        assert!(gone.is_err(), "the caller gave up first");
+        assert_eq!(
+            passwords.slots.available_permits(),
+            0,
+            "the hash still runs"
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while passwords.slots.available_permits() == 0 {
+            assert!(std::time::Instant::now() < deadline);
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            passwords.memory.lock().unwrap().len(),
+            1,
+            "its memory came back"
+        );
     }
 
     #[actix_web::test]

@@ -32,14 +32,21 @@ impl Renderer {
         if markdown.len() <= INLINE_BYTES {
             return Ok(conduit_markdown::render(&markdown));
         }
-        let _slot = self
+        // The slot moves into the blocking task: a visitor who goes away mid-render frees
+        // it only when the render is done, so renders never outnumber the slots.
+        let slot = self
             .slots
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|e| WebError::Internal(format!("render slots: {e}")))?;
-        actix_web::web::block(move || conduit_markdown::render(&markdown))
-            .await
-            .map_err(|e| WebError::Internal(format!("render: {e}")))
+        actix_web::web::block(move || {
+            let html = conduit_markdown::render(&markdown);
+            drop(slot);
+            html
+        })
+        .await
+        .map_err(|e| WebError::Internal(format!("render: {e}")))
     }
 }
 

@@ -188,6 +188,10 @@ impl Deployment {
             ("PUBLIC_PORT", self.public_port.to_string()),
             ("STATS_PORT", self.stats_port.to_string()),
             ("DEMO_MODE", "1".to_owned()),
+            // The tests' load all comes from one address: lift the per-address limits.
+            ("SIGNUP_MAX_PER_HOUR", "1000000".to_owned()),
+            ("HAPROXY_SOURCE_MAX_CONNS", "100000".to_owned()),
+            ("HAPROXY_SOURCE_MAX_RATE", "100000000".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -407,6 +411,10 @@ impl Stack {
             ("CONDUIT_SECRETS", self.secrets.path().display().to_string()),
             ("PUBLIC_PORT", self.public_port.to_string()),
             ("DEMO_MODE", "1".to_owned()),
+            // The tests' load all comes from one address: lift the per-address limits.
+            ("SIGNUP_MAX_PER_HOUR", "1000000".to_owned()),
+            ("HAPROXY_SOURCE_MAX_CONNS", "100000".to_owned()),
+            ("HAPROXY_SOURCE_MAX_RATE", "100000000".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

@@ -14,7 +14,7 @@
 //! measured on the HTML the sanitizer will parse ([`html_depth`]), so markdown and raw HTML
 //! cannot be combined to pass it. A body stored before these limits that breaks them is
 //! shown as escaped text, never handed to the sanitizer. `deploy/bench/markdown` (the
-//! `render_bench` example) prints the worst render time of pathological bodies at the limits.
+//! `render_bench` example) prints the render time of pathological bodies at the limits.
 
 use pulldown_cmark::{Options, Parser, html};
 
