@@ -42,10 +42,10 @@ fn form_errors(e: ClientError) -> Result<Vec<String>, WebError> {
     }
 }
 
-fn signed_in_redirect(state: &WebState, token: String, to: &str) -> HttpResponse {
+fn signed_in_redirect(session: &Session, token: String, to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", to))
-        .cookie(session_cookie(token, state.cookie_secure))
+        .cookie(session_cookie(token, session.secure))
         .finish()
 }
 
@@ -65,7 +65,7 @@ pub async fn login(
     match state.experience.login(caller(&rid, &session), login).await {
         Ok(user) => {
             let next = local_next(form.get("next"), "/");
-            Ok(signed_in_redirect(&state, user.token, &next))
+            Ok(signed_in_redirect(&session, user.token, &next))
         }
         Err(e) => {
             let form = AuthForm {
@@ -74,13 +74,7 @@ pub async fn login(
                 next: local_next(form.get("next"), ""),
                 ..AuthForm::default()
             };
-            auth_page(
-                &state,
-                &session,
-                false,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-            )
+            auth_page(&session, false, StatusCode::UNPROCESSABLE_ENTITY, form)
         }
     }
 }
@@ -101,7 +95,7 @@ pub async fn register(
         password: Some(form.get("password").to_owned()),
     };
     match state.experience.register(caller(&rid, &session), new).await {
-        Ok(user) => Ok(signed_in_redirect(&state, user.token, "/")),
+        Ok(user) => Ok(signed_in_redirect(&session, user.token, "/")),
         Err(e) => {
             let form = AuthForm {
                 errors: form_errors(e)?,
@@ -109,22 +103,16 @@ pub async fn register(
                 email,
                 next: String::new(),
             };
-            auth_page(
-                &state,
-                &session,
-                true,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-            )
+            auth_page(&session, true, StatusCode::UNPROCESSABLE_ENTITY, form)
         }
     }
 }
 
-pub async fn logout(state: web::Data<WebState>, session: Session, body: FormBody) -> Page {
+pub async fn logout(session: Session, body: FormBody) -> Page {
     session.check_csrf(&Form::parse(&body))?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/"))
-        .cookie(cleared_session(state.cookie_secure))
+        .cookie(cleared_session(session.secure))
         .finish())
 }
 
@@ -140,7 +128,7 @@ pub async fn settings(
     let form = Form::parse(&body);
     session.check_csrf(&form)?;
     if session.token.is_none() {
-        return Ok(to_login(&state, &session));
+        return Ok(to_login(&session));
     }
     let text = |name: &str| form.get(name).trim().to_owned();
     let optional = |name: &str| {
@@ -149,7 +137,7 @@ pub async fn settings(
     };
     let view = match state.experience.settings_page(caller(&rid, &session)).await {
         Ok(view) => view,
-        Err(ClientError::Api { status: 401, .. }) => return Ok(to_login(&state, &session)),
+        Err(ClientError::Api { status: 401, .. }) => return Ok(to_login(&session)),
         Err(e) => return Err(e.into()),
     };
     let password = form.get("password");
@@ -178,7 +166,7 @@ pub async fn settings(
             {
                 Ok(user) => Ok(user),
                 Err(ClientError::Api { status: 401, .. }) => {
-                    return Ok(to_login(&state, &session));
+                    return Ok(to_login(&session));
                 }
                 Err(e) => Err(form_errors(e)?),
             }
@@ -187,7 +175,7 @@ pub async fn settings(
     match result {
         Ok(user) => {
             let to = format!("/profile/{}", seg(&user.username));
-            Ok(signed_in_redirect(&state, user.token, &to))
+            Ok(signed_in_redirect(&session, user.token, &to))
         }
         Err(errors) => {
             let page = SettingsTemplate {
@@ -199,7 +187,6 @@ pub async fn settings(
                 email: text("email"),
             };
             render(
-                &state,
                 &session,
                 Some(&view.viewer),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -246,10 +233,10 @@ pub async fn sign_out_everywhere(
 ) -> Page {
     session.check_csrf(&Form::parse(&body))?;
     if session.token.is_none() {
-        return Ok(to_login(&state, &session));
+        return Ok(to_login(&session));
     }
     match state.experience.end_sessions(caller(&rid, &session)).await {
-        Ok(()) | Err(ClientError::Api { status: 401, .. }) => Ok(to_login(&state, &session)),
+        Ok(()) | Err(ClientError::Api { status: 401, .. }) => Ok(to_login(&session)),
         Err(e) => Err(e.into()),
     }
 }
@@ -302,7 +289,7 @@ async fn save_article(
     let form = Form::parse(&body);
     session.check_csrf(&form)?;
     if session.token.is_none() {
-        return Ok(to_login(state, session));
+        return Ok(to_login(session));
     }
     let (title, description, text, tags) = (
         form.get("title").to_owned(),
@@ -333,7 +320,7 @@ async fn save_article(
     };
     match saved {
         Ok(article) => Ok(redirect(&format!("/article/{}", seg(&article.slug)))),
-        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(state, session)),
+        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(session)),
         Err(e) => {
             let errors = form_errors(e)?;
             let view = state.experience.editor_page(c, None).await?;
@@ -348,7 +335,6 @@ async fn save_article(
                 tags,
             };
             render(
-                state,
                 session,
                 Some(&view.viewer),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -367,7 +353,7 @@ pub async fn delete_article(
 ) -> Page {
     session.check_csrf(&Form::parse(&body))?;
     if session.token.is_none() {
-        return Ok(to_login(&state, &session));
+        return Ok(to_login(&session));
     }
     match state
         .experience
@@ -375,7 +361,7 @@ pub async fn delete_article(
         .await
     {
         Ok(()) => Ok(redirect("/")),
-        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(&state, &session)),
+        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(&session)),
         Err(e) => Err(e.into()),
     }
 }
@@ -390,7 +376,7 @@ pub async fn add_comment(
     let form = Form::parse(&body);
     session.check_csrf(&form)?;
     if session.token.is_none() {
-        return Ok(to_login(&state, &session));
+        return Ok(to_login(&session));
     }
     let c = caller(&rid, &session);
     match state
@@ -399,7 +385,7 @@ pub async fn add_comment(
         .await
     {
         Ok(_) => Ok(redirect(&format!("/article/{}#comments", seg(&slug)))),
-        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(&state, &session)),
+        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(&session)),
         Err(e) => {
             let errors = form_errors(e)?;
             let view = state.experience.article_page(c, &slug).await?;
@@ -408,7 +394,6 @@ pub async fn add_comment(
             let mut page = ArticleTemplate::new(&view, &session.csrf, body_html);
             page.errors = errors;
             render(
-                &state,
                 &session,
                 view.viewer.as_ref(),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -427,7 +412,7 @@ pub async fn delete_comment(
 ) -> Page {
     session.check_csrf(&Form::parse(&body))?;
     if session.token.is_none() {
-        return Ok(to_login(&state, &session));
+        return Ok(to_login(&session));
     }
     let (slug, id) = path.into_inner();
     match state
@@ -436,7 +421,7 @@ pub async fn delete_comment(
         .await
     {
         Ok(()) => Ok(redirect(&format!("/article/{}#comments", seg(&slug)))),
-        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(&state, &session)),
+        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(&session)),
         Err(e) => Err(e.into()),
     }
 }
@@ -459,7 +444,7 @@ async fn toggle(
     let form = Form::parse(body);
     session.check_csrf(&form)?;
     if session.token.is_none() {
-        return Ok(to_login(state, session));
+        return Ok(to_login(session));
     }
     let c = caller(rid, session);
     let (done, fallback) = match what {
@@ -474,7 +459,7 @@ async fn toggle(
     };
     match done {
         Ok(()) => Ok(redirect(&local_next(form.get("next"), &fallback))),
-        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(state, session)),
+        Err(ClientError::Api { status: 401, .. }) => Ok(to_login(session)),
         Err(e) => Err(e.into()),
     }
 }

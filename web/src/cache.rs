@@ -20,7 +20,7 @@ use actix_web::{HttpResponse, web};
 use conduit_pagecache::{Lookup, Outcome, PageCache, PageKey};
 
 use crate::compress;
-use crate::session::SESSION_COOKIE;
+use crate::session::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 
 /// The query parameters that change a cacheable page at `path`; the others are left out of
 /// its key. An article page has none: it ignores `?page=`, so its copies must not multiply.
@@ -74,8 +74,9 @@ fn is_cacheable_path(path: &str) -> bool {
 }
 
 fn signed_in(req: &ServiceRequest) -> bool {
-    req.cookie(SESSION_COOKIE)
-        .is_some_and(|c| !c.value().is_empty())
+    [SESSION_COOKIE, SECURE_SESSION_COOKIE]
+        .iter()
+        .any(|name| req.cookie(name).is_some_and(|c| !c.value().is_empty()))
 }
 
 /// Middleware: serve visitors' pages from the cache, store what they are rendered as.

@@ -31,18 +31,16 @@ pub(crate) fn caller<'a>(rid: &'a RequestId, session: &'a Session) -> Caller<'a>
 /// form that needs the CSRF token (their buttons lead to the sign-in page), so they set no
 /// cookie and one stored copy serves every visitor.
 pub(crate) fn render(
-    state: &WebState,
     session: &Session,
     viewer: Option<&Viewer>,
     status: StatusCode,
     page: &impl Template,
 ) -> Page {
-    render_page(state, session, viewer, status, page, viewer.is_some())
+    render_page(session, viewer, status, page, viewer.is_some())
 }
 
 /// [`render`], setting the CSRF cookie when the page has forms and the visitor has none yet.
 fn render_page(
-    state: &WebState,
     session: &Session,
     viewer: Option<&Viewer>,
     status: StatusCode,
@@ -55,12 +53,12 @@ fn render_page(
     let mut res = HttpResponse::build(status);
     res.content_type("text/html; charset=utf-8");
     if forms {
-        for c in session.new_cookies(state.cookie_secure) {
+        for c in session.new_cookies() {
             res.cookie(c);
         }
     }
     if session.token.is_some() && viewer.is_none() {
-        res.cookie(cleared_session(state.cookie_secure));
+        res.cookie(cleared_session(session.secure));
     }
     if viewer.is_some() {
         res.insert_header(("Cache-Control", "private, no-store"));
@@ -76,11 +74,11 @@ pub(crate) fn redirect(to: &str) -> HttpResponse {
 }
 
 /// 303 to the sign-in page, forgetting a token that stopped working.
-pub(crate) fn to_login(state: &WebState, session: &Session) -> HttpResponse {
+pub(crate) fn to_login(session: &Session) -> HttpResponse {
     let mut res = HttpResponse::SeeOther();
     res.insert_header(("Location", "/login"));
     if session.token.is_some() {
-        res.cookie(cleared_session(state.cookie_secure));
+        res.cookie(cleared_session(session.secure));
     }
     res.finish()
 }
@@ -93,7 +91,7 @@ pub async fn home(
 ) -> Page {
     let feed = q.feed.as_deref() == Some("following");
     if feed && session.token.is_none() {
-        return Ok(to_login(&state, &session));
+        return Ok(to_login(&session));
     }
     let query = PageQuery {
         feed: feed.then(|| "following".to_owned()),
@@ -123,7 +121,7 @@ pub async fn tag(
 async fn list_page(state: &WebState, rid: &RequestId, session: &Session, query: PageQuery) -> Page {
     let view = match state.experience.home(caller(rid, session), &query).await {
         Ok(v) => v,
-        Err(ClientError::Api { status: 401, .. }) => return Ok(to_login(state, session)),
+        Err(ClientError::Api { status: 401, .. }) => return Ok(to_login(session)),
         Err(e) => return Err(e.into()),
     };
     past_the_last_page(&view.list)?;
@@ -162,7 +160,7 @@ async fn list_page(state: &WebState, rid: &RequestId, session: &Session, query: 
             .collect(),
         next,
     };
-    render(state, session, view.viewer.as_ref(), StatusCode::OK, &page)
+    render(session, view.viewer.as_ref(), StatusCode::OK, &page)
 }
 
 pub async fn article(
@@ -178,13 +176,7 @@ pub async fn article(
     let body = view.article.body.clone().unwrap_or_default();
     let body_html = state.markdown.render(body).await?;
     let page = ArticleTemplate::new(&view, &session.csrf, body_html);
-    render(
-        &state,
-        &session,
-        view.viewer.as_ref(),
-        StatusCode::OK,
-        &page,
-    )
+    render(&session, view.viewer.as_ref(), StatusCode::OK, &page)
 }
 
 pub async fn profile(
@@ -227,7 +219,7 @@ async fn profile_page(
         .await?;
     past_the_last_page(&view.list)?;
     let page = ProfileTemplate::new(&view, &session.csrf);
-    render(state, session, view.viewer.as_ref(), StatusCode::OK, &page)
+    render(session, view.viewer.as_ref(), StatusCode::OK, &page)
 }
 
 /// A list page after the last is not a page (404): it would render empty, and every number
@@ -246,16 +238,16 @@ pub struct NextQuery {
     next: String,
 }
 
-pub async fn login(state: web::Data<WebState>, session: Session, q: web::Query<NextQuery>) -> Page {
+pub async fn login(session: Session, q: web::Query<NextQuery>) -> Page {
     let form = AuthForm {
         next: local_next(&q.next, ""),
         ..AuthForm::default()
     };
-    auth_page(&state, &session, false, StatusCode::OK, form)
+    auth_page(&session, false, StatusCode::OK, form)
 }
 
-pub async fn register(state: web::Data<WebState>, session: Session) -> Page {
-    auth_page(&state, &session, true, StatusCode::OK, AuthForm::default())
+pub async fn register(session: Session) -> Page {
+    auth_page(&session, true, StatusCode::OK, AuthForm::default())
 }
 
 /// What the sign-in and sign-up forms show again.
@@ -269,7 +261,6 @@ pub(crate) struct AuthForm {
 }
 
 pub(crate) fn auth_page(
-    state: &WebState,
     session: &Session,
     register: bool,
     status: StatusCode,
@@ -290,16 +281,16 @@ pub(crate) fn auth_page(
         email: form.email,
         next: form.next,
     };
-    render_page(state, session, None, status, &page, true)
+    render_page(session, None, status, &page, true)
 }
 
 pub async fn settings(state: web::Data<WebState>, rid: RequestId, session: Session) -> Page {
     if session.token.is_none() {
-        return Ok(to_login(&state, &session));
+        return Ok(to_login(&session));
     }
     let view = match state.experience.settings_page(caller(&rid, &session)).await {
         Ok(v) => v,
-        Err(ClientError::Api { status: 401, .. }) => return Ok(to_login(&state, &session)),
+        Err(ClientError::Api { status: 401, .. }) => return Ok(to_login(&session)),
         Err(e) => return Err(e.into()),
     };
     let v = &view.viewer;
@@ -311,7 +302,7 @@ pub async fn settings(state: web::Data<WebState>, rid: RequestId, session: Sessi
         bio: v.bio.clone().unwrap_or_default(),
         email: v.email.clone(),
     };
-    render(&state, &session, Some(v), StatusCode::OK, &page)
+    render(&session, Some(v), StatusCode::OK, &page)
 }
 
 pub async fn new_article(state: web::Data<WebState>, rid: RequestId, session: Session) -> Page {
@@ -329,7 +320,7 @@ pub async fn edit_article(
 
 async fn editor(state: &WebState, rid: &RequestId, session: &Session, slug: Option<&str>) -> Page {
     if session.token.is_none() {
-        return Ok(to_login(state, session));
+        return Ok(to_login(session));
     }
     let view = match state
         .experience
@@ -337,7 +328,7 @@ async fn editor(state: &WebState, rid: &RequestId, session: &Session, slug: Opti
         .await
     {
         Ok(v) => v,
-        Err(ClientError::Api { status: 401, .. }) => return Ok(to_login(state, session)),
+        Err(ClientError::Api { status: 401, .. }) => return Ok(to_login(session)),
         Err(e) => return Err(e.into()),
     };
     let a = view.article.as_ref();
@@ -362,7 +353,7 @@ async fn editor(state: &WebState, rid: &RequestId, session: &Session, slug: Opti
         body: a.and_then(|a| a.body.clone()).unwrap_or_default(),
         tags: a.map(|a| a.tag_list.clone()).unwrap_or_default(),
     };
-    render(state, session, Some(&view.viewer), StatusCode::OK, &page)
+    render(session, Some(&view.viewer), StatusCode::OK, &page)
 }
 
 /// Unknown routes.

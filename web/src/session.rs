@@ -89,10 +89,36 @@ fn new_nonce() -> String {
     random_hex::<16>()
 }
 
-/// Cookie holding the API token.
+/// Cookie holding the API token, over plain HTTP.
 pub const SESSION_COOKIE: &str = "conduit_session";
-/// Cookie holding the CSRF nonce.
+/// Cookie holding the CSRF nonce, over plain HTTP.
 pub const CSRF_COOKIE: &str = "conduit_csrf";
+/// [`SESSION_COOKIE`] over HTTPS: `Secure`, and `__Host-` so that no other host (a
+/// sibling subdomain) and no plain-HTTP page can set or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-conduit_session";
+/// [`CSRF_COOKIE`] over HTTPS.
+pub const SECURE_CSRF_COOKIE: &str = "__Host-conduit_csrf";
+
+/// The session and CSRF cookie names for a visitor who came over HTTPS (`secure`) or not.
+pub fn cookie_names(secure: bool) -> (&'static str, &'static str) {
+    if secure {
+        (SECURE_SESSION_COOKIE, SECURE_CSRF_COOKIE)
+    } else {
+        (SESSION_COOKIE, CSRF_COOKIE)
+    }
+}
+
+/// Whether the visitor came over HTTPS: `COOKIE_SECURE` says every visitor does, else the
+/// proxy in front says so in `X-Forwarded-Proto` (believed only with `TRUST_FORWARDED_FOR`,
+/// as HAProxy sets it on every request, replacing what a client sent).
+pub fn came_over_https(req: &HttpRequest, state: &crate::WebState) -> bool {
+    state.cookie_secure
+        || (state.trust_forwarded_for
+            && req
+                .headers()
+                .get("x-forwarded-proto")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")))
+}
 
 /// The visitor's session, read from the cookies.
 #[derive(Debug, Clone)]
@@ -108,13 +134,19 @@ pub struct Session {
     /// The visitor's address (see `TRUST_FORWARDED_FOR`), passed on to experience so its
     /// sign-in limits count each visitor, not the web tier.
     pub client_addr: String,
+    /// The visitor came over HTTPS: cookies are `Secure` and `__Host-` prefixed.
+    pub secure: bool,
 }
 
 impl Session {
     /// The cookies this response must set: a fresh CSRF cookie when there was none.
-    pub fn new_cookies(&self, secure: bool) -> Vec<Cookie<'static>> {
+    pub fn new_cookies(&self) -> Vec<Cookie<'static>> {
         if self.nonce_is_new {
-            vec![cookie(CSRF_COOKIE, self.nonce.clone(), secure)]
+            vec![cookie(
+                cookie_names(self.secure).1,
+                self.nonce.clone(),
+                self.secure,
+            )]
         } else {
             Vec::new()
         }
@@ -142,6 +174,7 @@ impl Session {
         nonce: Option<String>,
         keys: CsrfKeys,
         client_addr: String,
+        secure: bool,
     ) -> Self {
         let (nonce, nonce_is_new) = match nonce {
             Some(n) => (n, false),
@@ -154,6 +187,7 @@ impl Session {
             nonce_is_new,
             keys,
             client_addr,
+            secure,
         }
     }
 }
@@ -163,28 +197,34 @@ impl FromRequest for Session {
     type Future = Ready<Result<Self, WebError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = req
-            .cookie(SESSION_COOKIE)
-            .map(|c| c.value().to_owned())
-            .filter(|t| !t.is_empty());
-        let nonce = req
-            .cookie(CSRF_COOKIE)
-            .map(|c| c.value().to_owned())
-            .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()));
         let Some(state) = req.app_data::<actix_web::web::Data<crate::WebState>>() else {
             return ready(Err(WebError::Internal("no web state".into())));
         };
+        // Over HTTPS only the `__Host-` cookies count: a plain-HTTP page (or a man in the
+        // middle of one) cannot plant them.
+        let secure = came_over_https(req, state);
+        let (session_name, csrf_name) = cookie_names(secure);
+        let token = req
+            .cookie(session_name)
+            .map(|c| c.value().to_owned())
+            .filter(|t| !t.is_empty());
+        let nonce = req
+            .cookie(csrf_name)
+            .map(|c| c.value().to_owned())
+            .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()));
         let client_addr = conduit_service::request::client_address(req, state.trust_forwarded_for);
         ready(Ok(Session::from_parts(
             token,
             nonce,
             state.csrf.clone(),
             client_addr,
+            secure,
         )))
     }
 }
 
-/// A cookie for the whole site: HttpOnly, SameSite=Lax, Secure when configured.
+/// A cookie for the whole site: HttpOnly, SameSite=Lax, Secure over HTTPS (a `__Host-`
+/// cookie must be `Secure`, for path `/`, with no domain).
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
     Cookie::build(name, value)
         .path("/")
@@ -196,12 +236,12 @@ pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static
 
 /// The session cookie for `token`.
 pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
-    cookie(SESSION_COOKIE, token, secure)
+    cookie(cookie_names(secure).0, token, secure)
 }
 
 /// A cookie that removes the session.
 pub fn cleared_session(secure: bool) -> Cookie<'static> {
-    let mut c = cookie(SESSION_COOKIE, String::new(), secure);
+    let mut c = cookie(cookie_names(secure).0, String::new(), secure);
     c.set_max_age(CookieDuration::ZERO);
     c
 }
@@ -285,14 +325,14 @@ mod tests {
     fn csrf_must_be_the_token_of_an_existing_cookie() {
         let keys = keys();
         let nonce = Some("a".repeat(32));
-        let s = Session::from_parts(None, nonce.clone(), keys.clone(), "192.0.2.1".into());
+        let s = Session::from_parts(None, nonce.clone(), keys.clone(), "192.0.2.1".into(), false);
         assert!(s.check_csrf(&form(&s.csrf)).is_ok());
         assert!(s.check_csrf(&form("wrong")).is_err());
         assert!(s.check_csrf(&Form::parse(b"")).is_err());
         // The nonce itself (the old double-submit value) is no token.
         assert!(s.check_csrf(&form(&"a".repeat(32))).is_err());
         // A fresh cookie (none was sent) accepts nothing.
-        let fresh = Session::from_parts(None, None, keys, "192.0.2.1".into());
+        let fresh = Session::from_parts(None, None, keys, "192.0.2.1".into(), false);
         assert_eq!(fresh.nonce.len(), 32);
         assert!(fresh.check_csrf(&form(&fresh.csrf)).is_err());
     }
@@ -307,6 +347,7 @@ mod tests {
             nonce.clone(),
             keys.clone(),
             "203.0.113.9".into(),
+            false,
         );
         // ...does not pass for the victim's session with the same planted nonce.
         let victim = Session::from_parts(
@@ -314,6 +355,7 @@ mod tests {
             nonce.clone(),
             keys.clone(),
             "192.0.2.1".into(),
+            false,
         );
         assert!(victim.check_csrf(&form(&attacker.csrf)).is_err());
         assert!(victim.check_csrf(&form(&victim.csrf)).is_ok());
@@ -323,6 +365,7 @@ mod tests {
             nonce,
             self::keys(),
             "192.0.2.1".into(),
+            false,
         );
         assert!(other.check_csrf(&form(&victim.csrf)).is_err());
     }
@@ -336,8 +379,9 @@ mod tests {
             nonce.clone(),
             keys.clone(),
             "192.0.2.1".into(),
+            false,
         );
-        let after = Session::from_parts(None, nonce, keys, "192.0.2.1".into());
+        let after = Session::from_parts(None, nonce, keys, "192.0.2.1".into(), false);
         assert!(
             after
                 .check_csrf(&form(&signed_in.signed_out_csrf()))
@@ -353,8 +397,8 @@ mod tests {
         let before = CsrfKeys::derive(&InternalCredential::new(old.clone()));
         let during = CsrfKeys::derive(&InternalCredential::new(new).with_previous(old));
         let nonce = Some("c".repeat(32));
-        let issued = Session::from_parts(None, nonce.clone(), before, "192.0.2.1".into());
-        let checked = Session::from_parts(None, nonce, during, "192.0.2.1".into());
+        let issued = Session::from_parts(None, nonce.clone(), before, "192.0.2.1".into(), false);
+        let checked = Session::from_parts(None, nonce, during, "192.0.2.1".into(), false);
         assert!(checked.check_csrf(&form(&issued.csrf)).is_ok());
     }
 }

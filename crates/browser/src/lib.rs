@@ -116,6 +116,7 @@ fn stack_site() -> Result<String, String> {
         stats_port: 0,
         log_filter: "info".to_owned(),
         // Every scenario's visitor comes from 127.0.0.1.
+        tls_certs: None,
         process_env: conduit_stack::LOAD_TEST_ENV
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -141,6 +141,10 @@ pub struct Deployment {
     pub public_port: u16,
     /// HAProxy's stats port on 127.0.0.1.
     pub stats_port: u16,
+    /// The published HTTPS port (served only with [`Deployment::up_tls`]).
+    pub tls_port: u16,
+    /// The CA a client trusts to reach the HTTPS port ([`Deployment::up_tls`]).
+    pub tls_ca: Option<PathBuf>,
     secrets: tempfile::TempDir,
     down: bool,
 }
@@ -150,16 +154,36 @@ impl Deployment {
     /// container is healthy and HAProxy has every replica in its pool, with the time that
     /// took from the start of `up`.
     pub fn up(scale: &[(&str, usize)]) -> Result<(Deployment, Duration), String> {
+        Self::up_with(scale, false)
+    }
+
+    /// [`up`](Self::up), serving HTTPS too with a certificate of a CA made for the test
+    /// (`tls_ca`); plain HTTP then answers with a redirect.
+    pub fn up_tls(scale: &[(&str, usize)]) -> Result<(Deployment, Duration), String> {
+        Self::up_with(scale, true)
+    }
+
+    fn up_with(scale: &[(&str, usize)], tls: bool) -> Result<(Deployment, Duration), String> {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let secrets = tempfile::Builder::new()
+            .prefix("conduit-secrets-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        let tls_ca = if tls {
+            let made = conduit_stack::tls::test_certificates(secrets.path())?;
+            Some(made.ca)
+        } else {
+            std::fs::create_dir_all(secrets.path().join("certs")).map_err(|e| e.to_string())?;
+            None
+        };
         let deployment = Deployment {
             project: format!("ct{}x{n}", std::process::id()),
             public_port: conduit_stack::procs::free_port()?,
             stats_port: conduit_stack::procs::free_port()?,
-            secrets: tempfile::Builder::new()
-                .prefix("conduit-secrets-")
-                .tempdir()
-                .map_err(|e| e.to_string())?,
+            tls_port: conduit_stack::procs::free_port()?,
+            tls_ca,
+            secrets,
             down: false,
         };
         watchdog(&format!(
@@ -187,6 +211,19 @@ impl Deployment {
             ("CONDUIT_SECRETS", self.secrets.path().display().to_string()),
             ("PUBLIC_PORT", self.public_port.to_string()),
             ("STATS_PORT", self.stats_port.to_string()),
+            ("TLS_PORT", self.tls_port.to_string()),
+            (
+                "CONDUIT_CERTS",
+                self.secrets.path().join("certs").display().to_string(),
+            ),
+            (
+                "HAPROXY_TLS_CERTS",
+                if self.tls_ca.is_some() {
+                    "/etc/haproxy/certs".to_owned()
+                } else {
+                    String::new()
+                },
+            ),
             ("DEMO_MODE", "1".to_owned()),
             // The tests' load all comes from one address: lift the per-address limits.
             ("SIGNUP_MAX_PER_HOUR", "1000000".to_owned()),
@@ -376,6 +413,7 @@ pub struct Stack {
     pub name: String,
     /// The published site port.
     pub public_port: u16,
+    tls_port: u16,
     secrets: tempfile::TempDir,
     removed: bool,
 }
@@ -387,12 +425,15 @@ impl Stack {
         let stack = Stack {
             name: format!("cs{}", std::process::id()),
             public_port: conduit_stack::procs::free_port()?,
+            tls_port: conduit_stack::procs::free_port()?,
             secrets: tempfile::Builder::new()
                 .prefix("conduit-secrets-")
                 .tempdir()
                 .map_err(|e| e.to_string())?,
             removed: false,
         };
+        // The certificates' directory is mounted into HAProxy: Swarm wants it to exist.
+        std::fs::create_dir_all(stack.secrets.path().join("certs")).map_err(|e| e.to_string())?;
         watchdog(&format!(
             "docker stack rm {name}; sleep 10; docker volume rm {name}_postgres-data",
             name = stack.name
@@ -410,6 +451,11 @@ impl Stack {
             ("CONDUIT_TAG", TAG.to_owned()),
             ("CONDUIT_SECRETS", self.secrets.path().display().to_string()),
             ("PUBLIC_PORT", self.public_port.to_string()),
+            ("TLS_PORT", self.tls_port.to_string()),
+            (
+                "CONDUIT_CERTS",
+                self.secrets.path().join("certs").display().to_string(),
+            ),
             ("DEMO_MODE", "1".to_owned()),
             // The tests' load all comes from one address: lift the per-address limits.
             ("SIGNUP_MAX_PER_HOUR", "1000000".to_owned()),

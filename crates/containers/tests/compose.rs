@@ -355,3 +355,63 @@ fn a_rolling_update_and_its_rollback_under_load_fail_no_request() {
         read.assert_no_failures(what);
     }
 }
+
+/// HTTPS at HAProxy under compose, with a certificate of a CA made for the test, checked with
+/// curl: 200 over HTTP/2 with HSTS, Secure `__Host-` cookies, plain HTTP redirected.
+#[test]
+fn https_with_a_generated_ca_serves_h2_hsts_and_secure_cookies() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if conduit_testkit::require("a Docker engine", engine()).is_none() {
+        return;
+    }
+    images().unwrap_or_else(|e| panic!("building the images: {e}"));
+    let one_each = [("web", 1), ("experience", 1), ("models", 1)];
+    let (d, _) = Deployment::up_tls(&one_each).unwrap_or_else(|e| panic!("docker-compose up: {e}"));
+    let ca = d.tls_ca.clone().unwrap().to_string_lossy().into_owned();
+    let resolve = format!("localhost:{}:127.0.0.1", d.tls_port);
+    let site = format!("https://localhost:{}", d.tls_port);
+    let curl = |args: &[&str]| {
+        let out = std::process::Command::new("curl")
+            .args([
+                "-sS",
+                "--max-time",
+                "10",
+                "--cacert",
+                &ca,
+                "--resolve",
+                &resolve,
+            ])
+            .args(args)
+            .output()
+            .expect("curl runs");
+        assert!(
+            out.status.success(),
+            "curl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_lowercase()
+    };
+    let head = curl(&[
+        "--http2",
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        &format!("{site}/login"),
+    ]);
+    assert!(head.starts_with("http/2 200"), "{head}");
+    assert!(
+        head.contains("strict-transport-security: max-age=63072000"),
+        "{head}"
+    );
+    assert!(
+        head.contains("set-cookie: __host-conduit_csrf=") && head.contains("secure"),
+        "{head}"
+    );
+    assert!(curl(&[&format!("{site}/api/tags")]).contains("\"tags\""));
+    let plain = curl(&["-D", "-", "-o", "/dev/null", &format!("{}/", d.base())]);
+    assert!(
+        plain.starts_with("http/1.1 301") && plain.contains("location: https://"),
+        "{plain}"
+    );
+}

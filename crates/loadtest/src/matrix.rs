@@ -139,6 +139,7 @@ async fn run_stack_cases(
         stats_port: 0,
         log_filter: "warn".to_owned(),
         // Every simulated visitor comes from 127.0.0.1 and signs up.
+        tls_certs: None,
         process_env: conduit_stack::LOAD_TEST_ENV
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -32,6 +32,7 @@ fn stack(dir: &Path) -> Option<Stack> {
         public_port: 0,
         stats_port: 0,
         log_filter: "warn".to_owned(),
+        tls_certs: None,
         process_env: conduit_stack::LOAD_TEST_ENV
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

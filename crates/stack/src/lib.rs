@@ -18,6 +18,7 @@
 
 pub mod haproxy;
 pub mod procs;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -59,6 +60,9 @@ pub struct StackConfig {
     pub stats_port: u16,
     /// `RUST_LOG` of the instances.
     pub log_filter: String,
+    /// A directory (or PEM file) of certificates: HAProxy then also serves HTTPS
+    /// (`State::https_url`) and redirects plain HTTP there (`--tls-certs DIR`).
+    pub tls_certs: Option<PathBuf>,
     /// More variables for every process the stack starts, HAProxy and the tier instances
     /// (`--env K=V`): load tests, whose visitors all come from 127.0.0.1, raise
     /// `SIGNUP_MAX_PER_HOUR` and HAProxy's per-source limits.
@@ -94,8 +98,11 @@ pub struct Proc {
 pub struct State {
     /// Every process, in start order.
     pub procs: Vec<Proc>,
-    /// `http://127.0.0.1:<port>`: the site and `/api`.
+    /// `http://127.0.0.1:<port>`: the site and `/api` (with TLS, a redirect to HTTPS).
     pub public_url: String,
+    /// `https://127.0.0.1:<port>` when the stack serves HTTPS.
+    #[serde(default)]
+    pub https_url: Option<String>,
     /// HAProxy's stats page.
     pub stats_url: String,
     /// HAProxy's runtime API (`show stat`), `127.0.0.1:<port>`.
@@ -159,6 +166,10 @@ impl Stack {
             config.fixtures =
                 Some(std::fs::canonicalize(f).map_err(|e| format!("{}: {e}", f.display()))?);
         }
+        if let Some(c) = &config.tls_certs {
+            config.tls_certs =
+                Some(std::fs::canonicalize(c).map_err(|e| format!("{}: {e}", c.display()))?);
+        }
         let config = &config;
         let port = |p: u16| if p == 0 { distinct_free_port() } else { Ok(p) };
         let public = port(config.public_port)?;
@@ -168,10 +179,15 @@ impl Stack {
             distinct_free_port()?,
             distinct_free_port()?,
         );
+        let https = match config.tls_certs {
+            Some(_) => Some(distinct_free_port()?),
+            None => None,
+        };
         let mut stack = Stack {
             state: State {
                 procs: Vec::new(),
                 public_url: format!("http://127.0.0.1:{public}"),
+                https_url: https.map(|port| format!("https://127.0.0.1:{port}")),
                 stats_url: format!("http://127.0.0.1:{stats}/stats"),
                 admin_addr: format!("127.0.0.1:{admin}"),
                 database_url: String::new(),
@@ -244,6 +260,19 @@ impl Stack {
             ),
             ("HAPROXY_MODELS_BIND", format!("127.0.0.1:{models_pool}")),
         ];
+        let https_bind = self
+            .state
+            .https_url
+            .as_deref()
+            .map(|url| url.trim_start_matches("https://").to_owned());
+        let tls = match (&config.tls_certs, https_bind) {
+            (Some(certs), Some(bind)) => vec![
+                ("HAPROXY_TLS_CERTS", certs.to_string_lossy().into_owned()),
+                ("HAPROXY_TLS_BIND", bind),
+            ],
+            _ => Vec::new(),
+        };
+        let binds: Vec<_> = binds.into_iter().chain(tls).collect();
         let env: Vec<(&str, &str)> = binds
             .iter()
             .map(|(k, v)| (*k, v.as_str()))

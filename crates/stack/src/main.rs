@@ -23,7 +23,8 @@ const USAGE: &str = "\
 usage: conduit-stack up [--instances N] [--port 8080] [--stats-port 8404] [--dir .stack]
                         [--bin-dir target/release] [--haproxy-config deploy/haproxy/haproxy.cfg]
                         [--fixtures fixtures/demo.json | --no-fixtures] [--log-filter info]
-                        [--env NAME=VALUE]... (more settings for every tier instance)
+                        [--env NAME=VALUE]... (more settings for every process)
+                        [--tls-certs DIR] (HTTPS too, with the PEMs in DIR)
        conduit-stack status [--dir .stack]
        conduit-stack restart NAME... [--dir .stack]   (web-1: drain, stop, start;
                                                       postgres, memcached, haproxy)
@@ -72,6 +73,7 @@ fn run(args: &[String]) -> Result<(), String> {
         public_port: 8080,
         stats_port: 8404,
         log_filter: "info".to_owned(),
+        tls_certs: None,
         process_env: Vec::new(),
     };
     let mut names = Vec::new();
@@ -88,6 +90,7 @@ fn run(args: &[String]) -> Result<(), String> {
             "--instances" => config.instances = number(&value()?)?,
             "--port" => config.public_port = number(&value()?)?,
             "--stats-port" => config.stats_port = number(&value()?)?,
+            "--tls-certs" => config.tls_certs = Some(value()?.into()),
             "--env" => {
                 let pair = value()?;
                 let (name, value) = pair
@@ -107,6 +110,9 @@ fn run(args: &[String]) -> Result<(), String> {
                 config.instances
             );
             say!("  site     {}/", stack.state.public_url);
+            if let Some(https) = &stack.state.https_url {
+                say!("  https    {https}/");
+            }
             say!("  API      {}/api", stack.state.public_url);
             say!("  stats    {}", stack.state.stats_url);
             say!("  logs     {}/logs/", config.dir.display());

@@ -53,10 +53,13 @@ fn trickle(addr: &str, path: &str) -> (String, Duration) {
 
 #[test]
 fn slow_and_greedy_clients_are_cut_off_and_others_are_served() {
-    let Some((_dir, stack)) = common::stack_with(&[
-        ("HAPROXY_SOURCE_MAX_CONNS", "20"),
-        ("HAPROXY_SOURCE_MAX_RATE", "200"),
-    ]) else {
+    let Some((_dir, stack)) = common::stack(
+        &[
+            ("HAPROXY_SOURCE_MAX_CONNS", "20"),
+            ("HAPROXY_SOURCE_MAX_RATE", "200"),
+        ],
+        None,
+    ) else {
         return;
     };
     let public = stack

@@ -653,6 +653,36 @@ pub fn publish(base: &str, token: &str, title: &str) -> Result<String, String> {
     post_json(base, "/api/articles", Some(token), &body, "/article/slug")
 }
 
+/// One API call: `method` `base``path`, as the holder of `token` (if any), with a JSON
+/// `body` (if any); the status and the JSON answer (`Null` when empty).
+pub fn api(
+    base: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Result<(u16, Value), String> {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+    runtime().block_on(async {
+        let mut request = client().request(method, format!("{base}{path}"));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Token {token}"));
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let answer = request.send().await.map_err(|e| format!("{path}: {e}"))?;
+        let status = answer.status().as_u16();
+        let text = answer.text().await.map_err(|e| format!("{path}: {e}"))?;
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).map_err(|e| format!("{path}: {e}: {text}"))?
+        };
+        Ok((status, value))
+    })
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -500,3 +500,113 @@ async fn a_new_password_and_sign_out_everywhere_end_the_other_sessions() {
         assert_eq!((res.status, res.location()), (303, "/login".to_owned()));
     }
 }
+
+/// The visitor's scheme comes from the proxy in front (`X-Forwarded-Proto`, believed only with
+/// `TRUST_FORWARDED_FOR`): over HTTPS the cookies are `Secure` and `__Host-` prefixed, and a
+/// plain cookie (which a plain-HTTP page could have planted) is not a session.
+#[actix_web::test]
+async fn over_https_the_cookies_are_secure_and_host_prefixed() {
+    let behind = Site::spawn_with(
+        conduit_pagecache::CacheConfig::in_process(),
+        |_| {},
+        |w| w.trust_forwarded_for = true,
+    );
+    // A new browser each time: cookies are per host, not per port.
+    let get = |site: &Site, proto: &'static str| {
+        let req = Site::browser().get(format!("{}/login", site.address));
+        let req = if proto.is_empty() {
+            req
+        } else {
+            req.header("x-forwarded-proto", proto)
+        };
+        async move { req.send().await.unwrap() }
+    };
+    let res = get(&behind, "https").await;
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set.starts_with("__Host-conduit_csrf="), "{set}");
+    assert!(
+        set.contains("Secure") && set.contains("Path=/") && !set.contains("Domain"),
+        "{set}"
+    );
+    let res = get(&behind, "http").await;
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.starts_with("conduit_csrf=") && !set.contains("Secure"),
+        "{set}"
+    );
+    // Without a proxy to believe, a client's own X-Forwarded-Proto changes nothing.
+    let direct = Site::spawn();
+    let res = get(&direct, "https").await;
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.starts_with("conduit_csrf=") && !set.contains("Secure"),
+        "{set}"
+    );
+
+    // Signing in over HTTPS sets the __Host- session; the plain name means nothing there.
+    let browser = Site::browser();
+    let page = browser
+        .get(format!("{}/login", behind.address))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let csrf_cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    let token = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = browser
+        .post(format!("{}/login", behind.address))
+        .header("x-forwarded-proto", "https")
+        .header("cookie", &csrf_cookie)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", "ada@conduit.example"),
+            ("password", "conduit-demo"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let session = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        session.starts_with("__Host-conduit_session=") && session.contains("Secure"),
+        "{session}"
+    );
+    let value = session
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    let as_seen = |cookie: String| {
+        let req = browser
+            .get(format!("{}/settings", behind.address))
+            .header("x-forwarded-proto", "https")
+            .header("cookie", cookie);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        as_seen(format!("__Host-conduit_session={value}")).await,
+        200
+    );
+    assert_eq!(
+        as_seen(format!("conduit_session={value}")).await,
+        303,
+        "to sign in"
+    );
+}

@@ -28,9 +28,9 @@ pub fn servers_present() -> Result<(), String> {
 }
 
 /// A stack of two instances per tier in a temporary directory; `None` (skipped) when a
-/// server is missing outside CI.
-/// `env`: more variables for its processes (`StackConfig::process_env`).
-pub fn stack_with(env: &[(&str, &str)]) -> Option<(tempfile::TempDir, Stack)> {
+/// server is missing outside CI. `env`: more variables for its processes (`StackConfig::process_env`); `tls_certs`: a
+/// directory of PEMs, to serve HTTPS too.
+pub fn stack(env: &[(&str, &str)], tls_certs: Option<&Path>) -> Option<(tempfile::TempDir, Stack)> {
     conduit_testkit::require("HAProxy, memcached and PostgreSQL", servers_present())?;
     let dir = tempfile::Builder::new()
         .prefix("conduit-stack-")
@@ -45,6 +45,7 @@ pub fn stack_with(env: &[(&str, &str)]) -> Option<(tempfile::TempDir, Stack)> {
         public_port: 0,
         stats_port: 0,
         log_filter: "info".to_owned(),
+        tls_certs: tls_certs.map(Path::to_path_buf),
         process_env: env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

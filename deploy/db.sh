@@ -1,0 +1,43 @@
+# The database of a deployment, for deploy/backup and deploy/restore: `db_run CMD ARGS...`
+# runs a PostgreSQL client command against it (stdin and stdout passed through), `db_name`
+# names the database argument, `flush_page_cache` empties the page cache.
+# Expects $mode (stack | compose) and, for the stack, $stack_dir.
+# shellcheck shell=bash
+
+if [ "$mode" = stack ]; then
+    state="$stack_dir/state.json"
+    [ -f "$state" ] || { echo "no stack in $stack_dir (deploy/stack up, or --stack DIR)" >&2; exit 2; }
+    database_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["database_url"])' "$state")
+    memcached_port=$(python3 -c 'import json,sys; print(next(p["port"] for p in json.load(open(sys.argv[1]))["procs"] if p["name"] == "memcached"))' "$state")
+    pg_bin=${CONDUIT_POSTGRES_BIN:-$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")}
+    db_run() {
+        local cmd=$1
+        shift
+        if [ "$cmd" = pg_restore ]; then
+            "$pg_bin/$cmd" "$@"
+        else
+            "$pg_bin/$cmd" "$@" "$database_url"
+        fi
+    }
+    db_name() { echo "$database_url"; }
+    flush_page_cache() {
+        exec 3<>"/dev/tcp/127.0.0.1/$memcached_port"
+        printf 'flush_all\r\nquit\r\n' >&3
+        read -r answer <&3
+        exec 3>&-
+        [ "${answer%$'\r'}" = OK ] || { echo "memcached answered: $answer" >&2; return 1; }
+    }
+else
+    db_run() {
+        local cmd=$1
+        shift
+        if [ "$cmd" = pg_restore ]; then
+            docker-compose exec -T postgres "$cmd" --username=conduit "$@"
+        else
+            docker-compose exec -T postgres "$cmd" --username=conduit --dbname=conduit "$@"
+        fi
+    }
+    db_name() { echo conduit; }
+    # Restarting memcached empties it; web and experience reconnect by themselves.
+    flush_page_cache() { docker-compose restart memcached >/dev/null; }
+fi
