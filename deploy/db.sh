@@ -3,13 +3,16 @@
 # names the database argument, `flush_page_cache` empties the page cache.
 # Expects $mode (stack | compose) and, for the stack, $stack_dir.
 # shellcheck shell=bash
+: "${mode:?}" "${stack_dir:=.stack}"
 
 if [ "$mode" = stack ]; then
     state="$stack_dir/state.json"
     [ -f "$state" ] || { echo "no stack in $stack_dir (deploy/stack up, or --stack DIR)" >&2; exit 2; }
     database_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["database_url"])' "$state")
     memcached_port=$(python3 -c 'import json,sys; print(next(p["port"] for p in json.load(open(sys.argv[1]))["procs"] if p["name"] == "memcached"))' "$state")
-    pg_bin=${CONDUIT_POSTGRES_BIN:-$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")}
+    # Debian keeps the server's tools off PATH: the newest /usr/lib/postgresql/*/bin.
+    newest_initdb() { find /usr/lib/postgresql -path '*/bin/initdb' 2>/dev/null | sort -V | tail -1; }
+    pg_bin=${CONDUIT_POSTGRES_BIN:-$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || newest_initdb)")")}
     db_run() {
         local cmd=$1
         shift
