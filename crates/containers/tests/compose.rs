@@ -415,3 +415,82 @@ fn https_with_a_generated_ca_serves_h2_hsts_and_secure_cookies() {
         "{plain}"
     );
 }
+
+/// deploy/backup and deploy/restore under compose: data written, a backup (pg_dump in the
+/// postgres container), the database's volume destroyed and made anew, the backup restored,
+/// and the API's answers about users, articles, comments, favorites and follows as before.
+#[test]
+fn a_backup_restores_every_answer_after_the_database_volume_is_lost() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if conduit_testkit::require("a Docker engine", engine()).is_none() {
+        return;
+    }
+    images().unwrap_or_else(|e| panic!("building the images: {e}"));
+    let one_each = [("web", 1), ("experience", 1), ("models", 1)];
+    let (d, _) = Deployment::up(&one_each).unwrap_or_else(|e| panic!("docker-compose up: {e}"));
+    let base = d.base();
+    let sample = conduit_testkit::load::Sample::write(&base, "cbkup").unwrap();
+    let before = sample.answers(&base);
+    assert!(
+        before.iter().all(|(_, status, _)| *status == 200),
+        "{before:?}"
+    );
+
+    let backups = tempfile::tempdir().unwrap();
+    let to = backups.path().to_string_lossy().into_owned();
+    let operator = |script: &str, args: &[&str]| {
+        let out =
+            std::process::Command::new(conduit_containers::repo().join("deploy").join(script))
+                .args(args)
+                .envs(d.env())
+                .current_dir(conduit_containers::repo())
+                .output()
+                .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "deploy/{script}: {text}");
+        text
+    };
+    let printed = operator("backup", &["--compose", "--to", &to]);
+    eprintln!("{printed}");
+    let dump = std::fs::read_dir(backups.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+
+    // The volume destroyed: the container and its volume removed, PostgreSQL started anew.
+    d.compose(&["rm", "--stop", "--force", "postgres"]).unwrap();
+    docker(&["volume", "rm", &format!("{}_postgres-data", d.project)]).unwrap();
+    d.compose(&["up", "-d", "--no-deps", "postgres"]).unwrap();
+    wait_until(
+        Duration::from_secs(60),
+        "PostgreSQL on its new volume",
+        || {
+            d.compose(&[
+                "exec",
+                "-T",
+                "postgres",
+                "pg_isready",
+                "--quiet",
+                "--host=127.0.0.1",
+                "--username=conduit",
+            ])
+            .is_ok()
+        },
+    )
+    .unwrap();
+    let (status, _, _) = get(&format!("{base}/api/articles/{}", sample.slug())).unwrap();
+    assert_ne!(status, 200, "the article went with the volume");
+
+    let started = Instant::now();
+    let printed = operator("restore", &[&dump.to_string_lossy(), "--compose"]);
+    eprintln!("{printed}(restore {:?})", started.elapsed());
+    let mut after = Vec::new();
+    let waited = wait_until(Duration::from_secs(60), "the answers as before", || {
+        after = sample.answers(&base);
+        after == before
+    });
+    assert!(waited.is_ok(), "before: {before:#?}\nafter: {after:#?}");
+}

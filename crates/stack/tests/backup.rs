@@ -9,28 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use conduit_stack::procs;
-use conduit_testkit::load::{Reads, Writes, api, publish, sign_up, wait_until};
-use serde_json::{Value, json};
-
-/// What the API answers about the data the test wrote, as (path, status, body).
-fn answers(base: &str, a: &str, b: &str, slug: &str) -> Vec<(String, u16, Value)> {
-    [
-        ("/api/user", a),
-        ("/api/profiles/bkup-b", a),
-        ("/api/profiles/bkup-a", b),
-        ("/api/articles?author=bkup-a&limit=100", b),
-        ("/api/articles?favorited=bkup-b&limit=100", a),
-        ("/api/articles/feed?limit=100", a),
-        (&format!("/api/articles/{slug}") as &str, b),
-        (&format!("/api/articles/{slug}/comments"), a),
-    ]
-    .iter()
-    .map(|(path, token)| {
-        let (status, body) = api(base, "GET", path, Some(token), None).unwrap_or((0, Value::Null));
-        ((*path).to_owned(), status, body)
-    })
-    .collect()
-}
+use conduit_testkit::load::{Reads, Sample, Writes, api, sign_up, wait_until};
 
 fn script(name: &str, args: &[&str]) -> String {
     let out = std::process::Command::new(common::repo().join("deploy").join(name))
@@ -59,28 +38,9 @@ fn a_backup_taken_under_load_restores_every_answer_after_the_database_is_destroy
         return;
     };
     let base = stack.state.public_url.clone();
-    let (a, b) = (
-        sign_up(&base, "bkup-a").unwrap(),
-        sign_up(&base, "bkup-b").unwrap(),
-    );
-    let call = |method: &str, path: &str, token: &str, body: Option<Value>| {
-        let (status, answer) = api(&base, method, path, Some(token), body.as_ref()).unwrap();
-        assert!(
-            (200..300).contains(&status),
-            "{method} {path}: {status} {answer}"
-        );
-    };
-    call("POST", "/api/profiles/bkup-b/follow", &a, None);
-    let slug = publish(&base, &a, "Kept through a restore").unwrap();
-    publish(&base, &b, "Followed through a restore").unwrap();
-    call("POST", &format!("/api/articles/{slug}/favorite"), &b, None);
-    call(
-        "POST",
-        &format!("/api/articles/{slug}/comments"),
-        &b,
-        Some(json!({"comment": {"body": "Still here after the restore."}})),
-    );
-    let before = answers(&base, &a, &b, &slug);
+    let sample = Sample::write(&base, "bkup").unwrap();
+    let slug = sample.slug().to_owned();
+    let before = sample.answers(&base);
     for (path, status, body) in &before {
         assert_eq!(*status, 200, "{path}: {body}");
     }
@@ -141,7 +101,7 @@ fn a_backup_taken_under_load_restores_every_answer_after_the_database_is_destroy
     eprintln!("{printed}(restore, {:?})", started.elapsed());
     let mut after = Vec::new();
     let waited = wait_until(Duration::from_secs(30), "the answers as before", || {
-        after = answers(&base, &a, &b, &slug);
+        after = sample.answers(&base);
         after == before
     });
     assert!(waited.is_ok(), "before: {before:#?}\nafter: {after:#?}");

@@ -683,6 +683,86 @@ pub fn api(
     })
 }
 
+/// Data written through the API at `base` for a backup round trip: two users (`<prefix>-a`
+/// follows `<prefix>-b`), an article each, a favorite and a comment on `<prefix>-a`'s.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    prefix: String,
+    a: String,
+    b: String,
+    slug: String,
+}
+
+impl Sample {
+    /// Writes the sample; every write must succeed.
+    pub fn write(base: &str, prefix: &str) -> Result<Sample, String> {
+        let (a, b) = (
+            sign_up(base, &format!("{prefix}-a"))?,
+            sign_up(base, &format!("{prefix}-b"))?,
+        );
+        let call = |method: &str, path: &str, token: &str, body: Option<Value>| {
+            let (status, answer) = api(base, method, path, Some(token), body.as_ref())?;
+            if (200..300).contains(&status) {
+                Ok(())
+            } else {
+                Err(format!("{method} {path}: {status} {answer}"))
+            }
+        };
+        call(
+            "POST",
+            &format!("/api/profiles/{prefix}-b/follow"),
+            &a,
+            None,
+        )?;
+        let slug = publish(base, &a, &format!("{prefix}: kept through a restore"))?;
+        publish(base, &b, &format!("{prefix}: followed through a restore"))?;
+        call("POST", &format!("/api/articles/{slug}/favorite"), &b, None)?;
+        let comment = json!({"comment": {"body": "Still here after the restore."}});
+        call(
+            "POST",
+            &format!("/api/articles/{slug}/comments"),
+            &b,
+            Some(comment),
+        )?;
+        Ok(Sample {
+            prefix: prefix.to_owned(),
+            a,
+            b,
+            slug,
+        })
+    }
+
+    /// What the API answers about the sample, as (path, status, body): the user, both
+    /// profiles (following), the articles by author, favorited and in the feed, the article
+    /// and its comments.
+    pub fn answers(&self, base: &str) -> Vec<(String, u16, Value)> {
+        let p = &self.prefix;
+        let (a, b) = (self.a.as_str(), self.b.as_str());
+        [
+            ("/api/user".to_owned(), a),
+            (format!("/api/profiles/{p}-b"), a),
+            (format!("/api/profiles/{p}-a"), b),
+            (format!("/api/articles?author={p}-a&limit=100"), b),
+            (format!("/api/articles?favorited={p}-b&limit=100"), a),
+            ("/api/articles/feed?limit=100".to_owned(), a),
+            (format!("/api/articles/{}", self.slug), b),
+            (format!("/api/articles/{}/comments", self.slug), a),
+        ]
+        .into_iter()
+        .map(|(path, token)| {
+            let (status, body) =
+                api(base, "GET", &path, Some(token), None).unwrap_or((0, Value::Null));
+            (path, status, body)
+        })
+        .collect()
+    }
+
+    /// The sample article's slug.
+    pub fn slug(&self) -> &str {
+        &self.slug
+    }
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
