@@ -511,37 +511,33 @@ async fn over_https_the_cookies_are_secure_and_host_prefixed() {
         |_| {},
         |w| w.trust_forwarded_for = true,
     );
-    // A new browser each time: cookies are per host, not per port.
-    let get = |site: &Site, proto: &'static str| {
-        let req = Site::browser().get(format!("{}/login", site.address));
-        let req = if proto.is_empty() {
-            req
-        } else {
-            req.header("x-forwarded-proto", proto)
-        };
-        async move { req.send().await.unwrap() }
+    // The CSRF cookie a new browser gets on the sign-in page (a new browser each time:
+    // cookies are per host, not per port).
+    let csrf_cookie_of = |site: &Site, proto: &'static str| {
+        let req = Site::browser()
+            .get(format!("{}/login", site.address))
+            .header("x-forwarded-proto", proto);
+        async move {
+            let res = req.send().await.unwrap();
+            res.headers()["set-cookie"].to_str().unwrap().to_owned()
+        }
     };
-    let res = get(&behind, "https").await;
-    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let set = csrf_cookie_of(&behind, "https").await;
     assert!(set.starts_with("__Host-conduit_csrf="), "{set}");
     assert!(
         set.contains("Secure") && set.contains("Path=/") && !set.contains("Domain"),
         "{set}"
     );
-    let res = get(&behind, "http").await;
-    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(
-        set.starts_with("conduit_csrf=") && !set.contains("Secure"),
-        "{set}"
-    );
-    // Without a proxy to believe, a client's own X-Forwarded-Proto changes nothing.
+    // Plain HTTP behind the proxy; and without a proxy to believe, a client's own
+    // X-Forwarded-Proto changes nothing.
     let direct = Site::spawn();
-    let res = get(&direct, "https").await;
-    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(
-        set.starts_with("conduit_csrf=") && !set.contains("Secure"),
-        "{set}"
-    );
+    for (site, proto) in [(&behind, "http"), (&direct, "https")] {
+        let set = csrf_cookie_of(site, proto).await;
+        assert!(
+            set.starts_with("conduit_csrf=") && !set.contains("Secure"),
+            "{proto}: {set}"
+        );
+    }
 
     // Signing in over HTTPS sets the __Host- session; the plain name means nothing there.
     let browser = Site::browser();
