@@ -34,7 +34,7 @@ fn dumps(dir: &Path) -> Vec<String> {
 
 #[test]
 fn a_backup_taken_under_load_restores_every_answer_after_the_database_is_destroyed() {
-    let Some((dir, stack)) = common::stack(&[], None) else {
+    let Some((dir, stack)) = common::stack(conduit_stack::LOAD_TEST_ENV, None) else {
         return;
     };
     let base = stack.state.public_url.clone();

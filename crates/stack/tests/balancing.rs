@@ -42,14 +42,14 @@ fn served(stack: &Stack, name: &str) -> u64 {
 #[test]
 fn requests_reach_both_instances_of_every_tier_and_carry_one_request_id_through_them() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let Some((_dir, mut stack)) = stack(&[], None) else {
+    let Some((_dir, mut stack)) = stack(conduit_stack::LOAD_TEST_ENV, None) else {
         return;
     };
     let base = stack.state.public_url.clone();
     let http = Http;
     for i in 0..12 {
         // Distinct pages: misses, so each one reaches experience and models.
-        let r = http.get(&format!("{base}/?page={}", i % 6 + 1), None);
+        let r = http.get(&format!("{base}/?page={}", i % 5 + 2), None);
         assert_eq!(r.0, 200);
         let r = http.get(&format!("{base}/api/articles?limit=2&offset={i}"), None);
         assert_eq!(r.0, 200);
@@ -105,7 +105,7 @@ fn requests_reach_both_instances_of_every_tier_and_carry_one_request_id_through_
 #[test]
 fn killing_an_instance_of_each_tier_under_load_fails_no_request_and_a_restarted_one_gets_traffic() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let Some((_dir, mut stack)) = stack(&[], None) else {
+    let Some((_dir, mut stack)) = stack(conduit_stack::LOAD_TEST_ENV, None) else {
         return;
     };
     let load = Reads::start(&stack.state.public_url, 8);
@@ -140,7 +140,7 @@ fn killing_an_instance_of_each_tier_under_load_fails_no_request_and_a_restarted_
 #[test]
 fn a_rolling_restart_of_every_instance_under_load_fails_no_request() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let Some((_dir, mut stack)) = stack(&[], None) else {
+    let Some((_dir, mut stack)) = stack(conduit_stack::LOAD_TEST_ENV, None) else {
         return;
     };
     let load = Reads::start(&stack.state.public_url, 8);

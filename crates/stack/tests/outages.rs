@@ -188,7 +188,7 @@ fn header() {
 fn postgres_restarted_or_killed_under_load_gives_503s_recovers_and_keeps_every_acknowledged_write()
 {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let Some((_dir, mut stack)) = stack(&[], None) else {
+    let Some((_dir, mut stack)) = stack(conduit_stack::LOAD_TEST_ENV, None) else {
         return;
     };
     let base = stack.state.public_url.clone();
@@ -251,7 +251,7 @@ fn postgres_restarted_or_killed_under_load_gives_503s_recovers_and_keeps_every_a
 #[test]
 fn memcached_restarted_or_frozen_under_load_fails_nothing_and_serves_no_stale_page() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let Some((_dir, mut stack)) = stack(&[], None) else {
+    let Some((_dir, mut stack)) = stack(conduit_stack::LOAD_TEST_ENV, None) else {
         return;
     };
     let base = stack.state.public_url.clone();
@@ -308,7 +308,7 @@ fn memcached_restarted_or_frozen_under_load_fails_nothing_and_serves_no_stale_pa
 #[test]
 fn models_unreachable_keeps_cached_pages_and_answers_the_rest_with_503s() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let Some((_dir, mut stack)) = stack(&[], None) else {
+    let Some((_dir, mut stack)) = stack(conduit_stack::LOAD_TEST_ENV, None) else {
         return;
     };
     let base = stack.state.public_url.clone();
@@ -361,7 +361,7 @@ fn models_unreachable_keeps_cached_pages_and_answers_the_rest_with_503s() {
 #[test]
 fn each_server_restarts_cleanly_and_haproxy_reloads_without_failing_a_request() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let Some((dir, mut stack)) = stack(&[], None) else {
+    let Some((dir, mut stack)) = stack(conduit_stack::LOAD_TEST_ENV, None) else {
         return;
     };
     let base = stack.state.public_url.clone();
