@@ -31,14 +31,17 @@ if [ "$mode" = stack ]; then
         [ "${answer%$'\r'}" = OK ] || { echo "memcached answered: $answer" >&2; return 1; }
     }
 else
+    # In the postgres container, with the password compose gave it as a secret (its socket
+    # asks for one too).
     db_run() {
         local cmd=$1
         shift
-        if [ "$cmd" = pg_restore ]; then
-            docker-compose exec -T postgres "$cmd" --username=conduit "$@"
-        else
-            docker-compose exec -T postgres "$cmd" --username=conduit --dbname=conduit "$@"
-        fi
+        local database=(--dbname=conduit)
+        [ "$cmd" = pg_restore ] && database=()
+        # shellcheck disable=SC2016 # expanded by the container's shell
+        docker-compose exec -T postgres sh -c \
+            'PGPASSWORD="$(cat /run/secrets/postgres_password)" exec "$0" "$@"' \
+            "$cmd" --username=conduit "${database[@]}" "$@"
     }
     db_name() { echo conduit; }
     # Restarting memcached empties it; web and experience reconnect by themselves.
