@@ -198,7 +198,7 @@ impl LocalCounts {
         Self {
             max,
             window,
-            capacity: LOCAL_BUDGET_BYTES / Self::entry_bytes(max[0].min(max[1])),
+            capacity: (LOCAL_BUDGET_BYTES / Self::entry_bytes(Self::largest(max))).max(64),
             table: Mutex::new(Table {
                 attempts: HashMap::new(),
                 next_sweep: Instant::now() + window,
@@ -206,12 +206,24 @@ impl LocalCounts {
         }
     }
 
-    /// An entry's bytes at most: its key, the queue of up to `max` instants, the table's
-    /// own slot and control bytes.
+    /// The longest queue an entry can hold: the larger of the limits that are set (a key
+    /// without a limit is never stored).
+    fn largest(max: [usize; 2]) -> usize {
+        max.into_iter()
+            .filter(|m| *m != usize::MAX)
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// An entry's bytes at most: its key, the queue of up to `max` instants (a queue grows
+    /// by doubling), the table's own slot and control bytes.
     fn entry_bytes(max: usize) -> usize {
         size_of::<Digest32>()
             + size_of::<VecDeque<Instant>>()
-            + max.min(1024) * size_of::<Instant>()
+            + max
+                .saturating_add(1)
+                .next_power_of_two()
+                .saturating_mul(size_of::<Instant>())
             + 16
     }
 
@@ -379,7 +391,8 @@ mod tests {
     #[test]
     fn local_counts_stay_within_their_byte_budget_and_drop_what_expired() {
         let counts = LocalCounts::new([5, 20], Duration::from_millis(200));
-        assert!(counts.capacity * LocalCounts::entry_bytes(5) <= LOCAL_BUDGET_BYTES);
+        assert!(counts.capacity * LocalCounts::entry_bytes(20) <= LOCAL_BUDGET_BYTES);
+        assert!(counts.capacity > 10_000, "{}", counts.capacity);
         // Addresses of any length cost one fixed-size entry each.
         let long = "x".repeat(100);
         for i in 0..counts.capacity * 2 {
