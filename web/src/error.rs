@@ -63,9 +63,9 @@ impl FromRequest for FormBody {
         let bytes = Bytes::from_request(req, payload);
         Box::pin(async move {
             bytes.await.map(FormBody).map_err(|e| {
-                let timed_out = e.as_error::<actix_web::error::PayloadError>().is_some_and(
-                    |p| matches!(p, actix_web::error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut),
-                );
+                let timed_out = e
+                    .as_error::<actix_web::error::PayloadError>()
+                    .is_some_and(conduit_service::request::is_body_timeout);
                 let status = if timed_out {
                     StatusCode::REQUEST_TIMEOUT
                 } else {

@@ -19,11 +19,21 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 const TIERS: [&str; 3] = ["web", "experience", "models"];
 const TWO_EACH: [(&str, usize); 3] = [("web", 2), ("experience", 2), ("models", 2)];
 
+const ONE_EACH: [(&str, usize); 3] = [("web", 1), ("experience", 1), ("models", 1)];
+
+/// How a deployment is brought up: `Deployment::up`, or `Deployment::up_tls`.
+type Up = fn(&[(&str, usize)]) -> Result<(Deployment, Duration), String>;
+
 /// A deployment with `scale`, or `None` (skipped) without an engine outside CI.
 fn deployment(scale: &[(&str, usize)]) -> Option<(Deployment, Duration)> {
+    deployment_with(scale, Deployment::up)
+}
+
+/// [`deployment`], brought up by `up` (`Deployment::up_tls` to serve HTTPS too).
+fn deployment_with(scale: &[(&str, usize)], up: Up) -> Option<(Deployment, Duration)> {
     conduit_testkit::require("a Docker engine", engine())?;
     images().unwrap_or_else(|e| panic!("building the images: {e}"));
-    Some(Deployment::up(scale).unwrap_or_else(|e| panic!("docker-compose up: {e}")))
+    Some(up(scale).unwrap_or_else(|e| panic!("docker-compose up: {e}")))
 }
 
 /// `readers` clients reading pages and the API, and `user` (signed up here) publishing
@@ -136,8 +146,7 @@ fn up_from_nothing_serves_the_site_and_down_leaves_nothing_behind() {
 #[test]
 fn scaling_out_sends_traffic_to_every_new_replica_and_scaling_in_under_load_fails_nothing() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let one_each = [("web", 1), ("experience", 1), ("models", 1)];
-    let Some((d, _)) = deployment(&one_each) else {
+    let Some((d, _)) = deployment(&ONE_EACH) else {
         return;
     };
     let load = Reads::start(&d.base(), 8);
@@ -179,8 +188,8 @@ fn scaling_out_sends_traffic_to_every_new_replica_and_scaling_in_under_load_fail
     }
 
     let started = Instant::now();
-    d.scale(&one_each).unwrap();
-    d.wait_healthy(&one_each, Duration::from_secs(60)).unwrap();
+    d.scale(&ONE_EACH).unwrap();
+    d.wait_healthy(&ONE_EACH, Duration::from_secs(60)).unwrap();
     eprintln!("scaled in to one of each in {:?}", started.elapsed());
     std::thread::sleep(Duration::from_secs(2));
     load.finish()
@@ -361,12 +370,9 @@ fn a_rolling_update_and_its_rollback_under_load_fail_no_request() {
 #[test]
 fn https_with_a_generated_ca_serves_h2_hsts_and_secure_cookies() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if conduit_testkit::require("a Docker engine", engine()).is_none() {
+    let Some((d, _)) = deployment_with(&ONE_EACH, Deployment::up_tls) else {
         return;
-    }
-    images().unwrap_or_else(|e| panic!("building the images: {e}"));
-    let one_each = [("web", 1), ("experience", 1), ("models", 1)];
-    let (d, _) = Deployment::up_tls(&one_each).unwrap_or_else(|e| panic!("docker-compose up: {e}"));
+    };
     let ca = d.tls_ca.clone().unwrap().to_string_lossy().into_owned();
     let resolve = format!("localhost:{}:127.0.0.1", d.tls_port);
     let site = format!("https://localhost:{}", d.tls_port);
@@ -422,12 +428,9 @@ fn https_with_a_generated_ca_serves_h2_hsts_and_secure_cookies() {
 #[test]
 fn a_backup_restores_every_answer_after_the_database_volume_is_lost() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if conduit_testkit::require("a Docker engine", engine()).is_none() {
+    let Some((d, _)) = deployment(&ONE_EACH) else {
         return;
-    }
-    images().unwrap_or_else(|e| panic!("building the images: {e}"));
-    let one_each = [("web", 1), ("experience", 1), ("models", 1)];
-    let (d, _) = Deployment::up(&one_each).unwrap_or_else(|e| panic!("docker-compose up: {e}"));
+    };
     let base = d.base();
     let sample = conduit_testkit::load::Sample::write(&base, "cbkup").unwrap();
     let before = sample.answers(&base);

@@ -3,12 +3,12 @@
 //! Bodies over the limit get 413, bodies that arrive too slowly 408; malformed JSON, wrong types, bad query strings or paths get
 //! 422; all with the `{"errors": {...}}` body.
 
-use std::io::ErrorKind;
-
-use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use conduit_wire::ErrorBody;
+
+use crate::request::is_body_timeout;
 
 /// An error that is already a status and an errors body.
 #[derive(Debug)]
@@ -69,7 +69,7 @@ fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
             format!("is larger than {limit} bytes"),
         ),
         JsonPayloadError::Deserialize(e) => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
-        JsonPayloadError::Payload(PayloadError::Io(e)) if e.kind() == ErrorKind::TimedOut => {
+        JsonPayloadError::Payload(e) if is_body_timeout(e) => {
             (StatusCode::REQUEST_TIMEOUT, e.to_string())
         }
         other => (StatusCode::UNPROCESSABLE_ENTITY, other.to_string()),

@@ -186,6 +186,11 @@ fn has_body(req: &ServiceRequest) -> bool {
             .is_some_and(|v| v.as_bytes() != b"0")
 }
 
+/// Whether `err` is a body cut off by [`BODY_TIMEOUT`] (answered 408 by the extractors).
+pub fn is_body_timeout(err: &PayloadError) -> bool {
+    matches!(err, PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
+}
+
 /// A request body that fails with a timeout once `limit` has passed since it was first read.
 struct Deadline {
     inner: Payload,
