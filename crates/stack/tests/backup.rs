@@ -99,14 +99,32 @@ fn a_backup_taken_under_load_restores_every_answer_after_the_database_is_destroy
         &[&newest.to_string_lossy(), "--stack", &stack_dir],
     );
     eprintln!("{printed}(restore, {:?})", started.elapsed());
+    // Readiness comes back tier by tier (models, then experience, then web, each after two
+    // good health checks), so the API can answer before the pages do: wait for both.
     let mut after = Vec::new();
-    let waited = wait_until(Duration::from_secs(30), "the answers as before", || {
-        after = sample.answers(&base);
-        after == before
-    });
-    assert!(waited.is_ok(), "before: {before:#?}\nafter: {after:#?}");
-    // The site's pages too (the page cache was emptied).
-    let (status, _, html) = conduit_testkit::load::get(&format!("{base}/article/{slug}")).unwrap();
-    assert_eq!(status, 200);
-    assert!(html.contains("Still here after the restore."));
+    let mut page = (0, String::new());
+    let waited = wait_until(
+        Duration::from_secs(30),
+        "the answers and pages as before",
+        || {
+            after = sample.answers(&base);
+            if after != before {
+                return false;
+            }
+            // The site's pages too (the page cache was emptied).
+            let (status, _, html) =
+                conduit_testkit::load::get(&format!("{base}/article/{slug}")).unwrap();
+            page = (status, html);
+            page.0 == 200
+        },
+    );
+    assert!(
+        waited.is_ok(),
+        "before: {before:#?}\nafter: {after:#?}\npage: {page:?}"
+    );
+    assert!(
+        page.1.contains("Still here after the restore."),
+        "{}",
+        page.1
+    );
 }

@@ -127,7 +127,10 @@ impl Manager {
                 DbConnection::Sqlite(conn)
             }
         };
-        conn.set_instrumentation(StatementCounter(Arc::clone(&self.statements)));
+        conn.set_instrumentation(Instrument {
+            statements: Arc::clone(&self.statements),
+            closed: false,
+        });
         Ok(conn)
     }
 }
@@ -144,17 +147,42 @@ impl r2d2::ManageConnection for Manager {
         conn.ping().map_err(diesel::r2d2::Error::QueryError)
     }
 
+    /// Diesel only reports a connection broken inside a failed transaction; one whose server
+    /// went away (restarted, the database dropped, the backend terminated) would otherwise go
+    /// back to the pool and fail every request that borrows it, for as long as the pool
+    /// lives (checkouts are not tested, to save a round trip per request).
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         conn.is_broken()
+            || conn
+                .instrumentation()
+                .downcast_ref::<Instrument>()
+                .is_some_and(|i| i.closed)
     }
 }
 
-struct StatementCounter(Arc<AtomicU64>);
+/// Each connection's instrumentation: counts statements, and remembers that the server
+/// closed the connection.
+struct Instrument {
+    statements: Arc<AtomicU64>,
+    closed: bool,
+}
 
-impl Instrumentation for StatementCounter {
+impl Instrumentation for Instrument {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            self.0.fetch_add(1, Ordering::Relaxed);
+        match event {
+            InstrumentationEvent::StartQuery { .. } => {
+                self.statements.fetch_add(1, Ordering::Relaxed);
+            }
+            InstrumentationEvent::FinishQuery {
+                error:
+                    Some(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::ClosedConnection
+                        | diesel::result::DatabaseErrorKind::UnableToSendCommand,
+                        _,
+                    )),
+                ..
+            } => self.closed = true,
+            _ => {}
         }
     }
 }

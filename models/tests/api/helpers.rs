@@ -25,6 +25,14 @@ impl TestApp {
         Some(Self::start(&url, Some(guard)))
     }
 
+    /// The URL of a PostgreSQL app's database (for tests that need a connection of their own).
+    pub fn database_url(&self) -> String {
+        match &self._guard {
+            Some(Guard::Postgres(db)) => db.url(),
+            _ => panic!("not an app over a PostgreSQL database of its own"),
+        }
+    }
+
     /// An app whose database cannot be reached (for the 503 paths).
     pub fn spawn_unreachable() -> TestApp {
         let port = TcpListener::bind("127.0.0.1:0")
