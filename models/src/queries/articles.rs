@@ -25,6 +25,26 @@ pub const MAX_LIMIT: i64 = 100;
 /// Page size when the caller gives none.
 pub const DEFAULT_LIMIT: i64 = 20;
 
+/// Articles with their authors and the viewer's flags (favorited, following the author)
+/// through two left joins; `$viewer` is an id, -1 for nobody.
+macro_rules! hydrated {
+    ($viewer:expr) => {{
+        let viewer: i64 = $viewer;
+        articles::table
+            .inner_join(users::table)
+            .left_join(
+                favorites::table.on(favorites::article_id
+                    .eq(articles::id)
+                    .and(favorites::user_id.eq(viewer))),
+            )
+            .left_join(
+                follows::table.on(follows::followee_id
+                    .eq(articles::author_id)
+                    .and(follows::follower_id.eq(viewer))),
+            )
+    }};
+}
+
 const SUMMARY_COLUMNS: (
     articles::id,
     articles::slug,
@@ -95,13 +115,22 @@ pub fn create(conn: &mut DbConnection, new: &NewArticle) -> Result<Article, Erro
 
 /// A whole article, with the viewer's flags.
 pub fn get(conn: &mut DbConnection, slug: &str, viewer: Option<i64>) -> Result<Article, Error> {
-    let (id, body): (i64, String) = articles::table
+    // One statement: the summary's joins (see `summaries`) by slug, with the body.
+    let row: Option<(HydratedRow, String)> = hydrated!(viewer.unwrap_or(-1))
         .filter(articles::slug.eq(slug))
-        .select((articles::id, articles::body))
+        .select((
+            (
+                SUMMARY_COLUMNS,
+                PROFILE_COLUMNS,
+                favorites::user_id.nullable(),
+                follows::follower_id.nullable(),
+            ),
+            articles::body,
+        ))
         .first(conn)
-        .optional()?
-        .ok_or(Error::NotFound("article"))?;
-    let summary = summaries(conn, &[id], viewer)?
+        .optional()?;
+    let (row, body) = row.ok_or(Error::NotFound("article"))?;
+    let summary = to_summaries(vec![row])
         .pop()
         .ok_or(Error::NotFound("article"))?;
     Ok(Article { summary, body })
@@ -531,19 +560,7 @@ pub fn summaries(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let viewer = viewer.unwrap_or(-1);
-    let query = articles::table
-        .inner_join(users::table)
-        .left_join(
-            favorites::table.on(favorites::article_id
-                .eq(articles::id)
-                .and(favorites::user_id.eq(viewer))),
-        )
-        .left_join(
-            follows::table.on(follows::followee_id
-                .eq(articles::author_id)
-                .and(follows::follower_id.eq(viewer))),
-        )
+    let query = hydrated!(viewer.unwrap_or(-1))
         .filter(articles::id.eq_any(ids))
         .order((articles::created_at.desc(), articles::id.desc()))
         .select((

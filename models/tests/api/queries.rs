@@ -96,6 +96,38 @@ fn list_statement_count_does_not_grow_with_the_page(backend: Backend) {
     });
 }
 
+fn an_article_is_one_statement_for_anyone(backend: Backend) {
+    in_transaction(backend, |conn| {
+        let viewer = user(conn, "q-reader");
+        let slug = article(conn, viewer, "One statement", &["x"]);
+        profiles::follow(conn, viewer, "ada").unwrap();
+        for who in [None, Some(viewer)] {
+            let mut got = None;
+            let n = statements(conn, |c| got = Some(articles::get(c, &slug, who).unwrap()));
+            assert_eq!(n, 1, "viewer {who:?}");
+            let got = got.unwrap();
+            assert_eq!(
+                (got.body.as_str(), got.summary.tag_list.as_slice()),
+                ("b", &["x".to_owned()][..])
+            );
+        }
+        let n = statements(conn, |c| {
+            assert!(articles::get(c, "no-such-slug", None).is_err());
+        });
+        assert_eq!(n, 1);
+    });
+}
+
+#[test]
+fn an_article_is_one_statement_for_anyone_sqlite() {
+    an_article_is_one_statement_for_anyone(Backend::Sqlite);
+}
+
+#[test]
+fn an_article_is_one_statement_for_anyone_postgres() {
+    an_article_is_one_statement_for_anyone(Backend::Postgres);
+}
+
 fn counters_follow_every_write(backend: Backend) {
     in_transaction(backend, |conn| {
         let a = user(conn, "q-a");
