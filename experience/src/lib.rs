@@ -15,6 +15,7 @@ pub mod invalidate;
 pub mod limiter;
 pub mod pages;
 pub mod passwords;
+pub mod read_cache;
 pub mod settings;
 pub mod validate;
 
@@ -84,9 +85,17 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
         },
     ));
     let metrics = web::Data::new(Metrics::new("experience"));
-    // Experience only bumps the generation; the TTL is the web tier's business.
-    let cache = PageCache::new(&settings.page_cache, std::time::Duration::ZERO);
-    tracing::info!(cache = %cache.describe(), "page cache invalidation");
+    // One handle bumps the generation after writes and keeps the API's anonymous reads.
+    // Without memcached those are kept in this process, whose writes then bump that store.
+    let store = match &settings.page_cache {
+        CacheConfig::Disabled if settings.api_cache => {
+            CacheConfig::InProcess(read_cache::local_store())
+        }
+        config => config.clone(),
+    };
+    let cache = PageCache::new(&store, read_cache::TTL);
+    let api_cache = read_cache::Enabled(settings.api_cache);
+    tracing::info!(cache = %cache.describe(), api_cache = api_cache.0, "cache: invalidation and API reads");
     metrics.add_collector(cache.metrics_collector("experience"));
     // Ready while models' address answers: models itself, or its load balancer even when
     // that says no instance is available (a pool-wide outage; see ClientError::NoInstance).
@@ -107,6 +116,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
             .app_data(credential.clone())
             .app_data(web::Data::new(cache.for_worker()))
             .app_data(web::Data::new(limiter.for_worker()))
+            .app_data(web::Data::new(api_cache))
             .wrap(from_fn(invalidate::bump_after_writes))
             .wrap(from_fn(internal::mark_internal))
             .wrap(from_fn(request_context))

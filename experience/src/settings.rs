@@ -48,6 +48,9 @@ pub struct Settings {
     /// `MEMCACHED_URL`: the web tier's page cache, whose generation every write bumps
     /// (unset: no page cache). The launcher and tests put a shared in-process store here.
     pub page_cache: CacheConfig,
+    /// `API_CACHE`: keep anonymous `GET /api` answers (default on; `off` to measure without).
+    /// Stored where the page cache is, or in this process when there is no `MEMCACHED_URL`.
+    pub api_cache: bool,
 }
 
 impl Settings {
@@ -75,6 +78,7 @@ impl Settings {
             workers: (workers > 0).then_some(workers),
             page_cache: CacheConfig::from_url(env.get("MEMCACHED_URL").as_deref())
                 .map_err(|e| ConfigError::new("MEMCACHED_URL", e))?,
+            api_cache: env.flag_or("API_CACHE", true)?,
         })
     }
 

@@ -8,6 +8,8 @@ use sha2::{Digest, Sha256};
 
 /// Prefix of every page key; bump the version when the stored format changes.
 const PREFIX: &str = "conduit:page:v2:";
+/// Prefix of every API answer's key.
+const API_PREFIX: &str = "conduit:api:v1:";
 /// Longest key memcached accepts is 250 bytes; past this many the key is hashed.
 const MAX_PLAIN: usize = 200;
 
@@ -37,11 +39,29 @@ impl PageKey {
                     .finish(),
             );
         }
-        let storable = plain.len() <= MAX_PLAIN && plain.bytes().all(|b| b.is_ascii_graphic());
-        if storable {
+        Self::storable(PREFIX, plain)
+    }
+
+    /// The key of one API answer: the path and the whole raw query, as sent. Unlike a page's,
+    /// no parameter is dropped or reordered, since the API's own parser decides what a
+    /// query means (a repeated or unknown parameter may be an error there).
+    pub fn api(path: &str, query: &str) -> Self {
+        let mut plain = String::with_capacity(API_PREFIX.len() + path.len() + query.len() + 1);
+        plain.push_str(API_PREFIX);
+        plain.push_str(path);
+        if !query.is_empty() {
+            plain.push('?');
+            plain.push_str(query);
+        }
+        Self::storable(API_PREFIX, plain)
+    }
+
+    /// `plain` when memcached can store it as it is, else its hash under `prefix`.
+    fn storable(prefix: &str, plain: String) -> Self {
+        if plain.len() <= MAX_PLAIN && plain.bytes().all(|b| b.is_ascii_graphic()) {
             Self(plain)
         } else {
-            Self(format!("{PREFIX}sha256:{}", sha256_hex(plain.as_bytes())))
+            Self(format!("{prefix}sha256:{}", sha256_hex(plain.as_bytes())))
         }
     }
 
@@ -92,6 +112,30 @@ mod tests {
         assert_eq!(
             PageKey::new("/", "page=3&page=4", SIG),
             PageKey::new("/", "page=3", SIG)
+        );
+    }
+
+    #[test]
+    fn api_keys_keep_the_query_as_sent_apart_from_pages() {
+        let key = PageKey::api("/api/articles", "limit=20&offset=0");
+        assert_eq!(
+            key.as_str(),
+            "conduit:api:v1:/api/articles?limit=20&offset=0"
+        );
+        assert_ne!(key, PageKey::api("/api/articles", "offset=0&limit=20"));
+        assert_ne!(
+            key,
+            PageKey::api("/api/articles", "limit=20&offset=0&limit=5")
+        );
+        assert_ne!(
+            PageKey::api("/api/tags", ""),
+            PageKey::new("/api/tags", "", SIG)
+        );
+        let long = PageKey::api("/api/articles", &"tag=x&".repeat(100));
+        assert!(
+            long.as_str().starts_with("conduit:api:v1:sha256:"),
+            "{}",
+            long.as_str()
         );
     }
 

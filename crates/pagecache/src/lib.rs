@@ -341,7 +341,7 @@ impl PageCache {
     fn write_metrics(&self, service: &str, out: &mut String) {
         let (hits, misses, bypasses, errors) = self.counts();
         let s = &self.shared;
-        out.push_str("# HELP page_cache_requests_total Page requests by cache outcome.\n");
+        out.push_str("# HELP page_cache_requests_total Requests by cache outcome (web: pages; experience: anonymous API reads).\n");
         out.push_str("# TYPE page_cache_requests_total counter\n");
         for (result, n) in [("hit", hits), ("miss", misses), ("bypass", bypasses)] {
             let _ = writeln!(

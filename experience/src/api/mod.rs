@@ -11,6 +11,8 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
+            // CORS outside the cache, so answers from the cache carry its header too.
+            .wrap(from_fn(crate::read_cache::serve_reads))
             .wrap(from_fn(cors::cors))
             .route("/users/login", web::post().to(users::login))
             .route("/users", web::post().to(users::register))

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod articles;
+mod cache;
 mod comments;
 mod errors;
 mod faults;

@@ -1,0 +1,164 @@
+//! The API read cache: anonymous reads are kept, and every kind of write is seen by the very
+//! next anonymous read (in-process here; through memcached across two instances below).
+
+use serde_json::{Value, json};
+
+/// An anonymous read: its `X-Cache` and JSON body.
+async fn read(app: &crate::helpers::TestApp, path: &str) -> (String, Value) {
+    read_at(&app.address, path).await
+}
+
+async fn read_at(address: &str, path: &str) -> (String, Value) {
+    let res = reqwest::get(format!("{address}{path}")).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200, "{path}");
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let cache = res.headers()["x-cache"].to_str().unwrap().to_owned();
+    (cache, res.json().await.unwrap())
+}
+
+/// Reads `path` until it is kept (a miss, then a hit with the same body); returns the body.
+async fn kept(app: &crate::helpers::TestApp, path: &str) -> Value {
+    let (_, first) = read(app, path).await;
+    let (cache, again) = read(app, path).await;
+    assert_eq!((cache.as_str(), &again), ("HIT", &first), "{path}");
+    again
+}
+
+conduit_testkit::backend_tests! { crate::helpers::TestApp;
+    async fn every_write_is_seen_by_the_next_anonymous_read(app) {
+        let token = app.register("cache-writer").await;
+        let reader = app.register("cache-reader").await;
+
+        // A new article: the list.
+        kept(&app, "/api/articles?limit=5").await;
+        let article = app.publish(&token, "Kept and refreshed", &["cache-fresh-tag"]).await;
+        let slug = article["slug"].as_str().unwrap().to_owned();
+        let (cache, list) = read(&app, "/api/articles?limit=5").await;
+        assert_eq!((cache.as_str(), &list["articles"][0]["slug"]), ("MISS", &json!(slug)));
+
+        // Its tag: the tags.
+        kept(&app, "/api/tags").await;
+        app.publish(&token, "Another one", &["cache-second-tag"]).await;
+        let (_, tags) = read(&app, "/api/tags").await;
+        assert!(tags["tags"].as_array().unwrap().contains(&json!("cache-second-tag")), "{tags}");
+
+        // An update: the article.
+        let path = format!("/api/articles/{slug}");
+        kept(&app, &path).await;
+        let (status, _) = app.put(&path, Some(&token), json!({"article": {"description": "Changed"}})).await;
+        assert_eq!(status, 200);
+        assert_eq!(read(&app, &path).await.1["article"]["description"], "Changed");
+
+        // Favorites, both ways.
+        kept(&app, &path).await;
+        assert_eq!(app.post(&format!("{path}/favorite"), Some(&reader), json!({})).await.0, 200);
+        assert_eq!(read(&app, &path).await.1["article"]["favoritesCount"], 1);
+        let favorited = "/api/articles?favorited=cache-reader";
+        assert_eq!(kept(&app, favorited).await["articlesCount"], 1);
+        assert_eq!(app.delete(&format!("{path}/favorite"), Some(&reader)).await.0, 200);
+        assert_eq!(read(&app, &path).await.1["article"]["favoritesCount"], 0);
+        assert_eq!(read(&app, favorited).await.1["articlesCount"], 0);
+
+        // Comments, added and deleted.
+        let comments = format!("{path}/comments");
+        assert_eq!(kept(&app, &comments).await["comments"], json!([]));
+        let (status, comment) = app.post(&comments, Some(&reader), json!({"comment": {"body": "Fresh"}})).await;
+        assert_eq!(status, 201);
+        assert_eq!(read(&app, &comments).await.1["comments"][0]["body"], "Fresh");
+        kept(&app, &comments).await;
+        let id = comment["comment"]["id"].as_i64().unwrap();
+        assert_eq!(app.delete(&format!("{comments}/{id}"), Some(&reader)).await.0, 204);
+        assert_eq!(read(&app, &comments).await.1["comments"], json!([]));
+
+        // A profile's bio, and the author's name on their article.
+        let profile = "/api/profiles/cache-writer";
+        kept(&app, profile).await;
+        let (status, _) = app.put("/api/user", Some(&token), json!({"user": {"bio": "Writes fresh"}})).await;
+        assert_eq!(status, 200);
+        assert_eq!(read(&app, profile).await.1["profile"]["bio"], "Writes fresh");
+
+        // Deleted: gone at once.
+        kept(&app, &path).await;
+        assert_eq!(app.delete(&path, Some(&token)).await.0, 204);
+        let res = reqwest::get(format!("{}{path}", app.address)).await.unwrap();
+        assert_eq!(res.status().as_u16(), 404);
+        assert_eq!(res.headers()["x-cache"], "MISS");
+    }
+
+    async fn signed_in_reads_and_errors_are_never_kept(app) {
+        let token = app.register("cache-signed-in").await;
+        // The viewer's own answer: favorited and following depend on who asks.
+        for _ in 0..2 {
+            let res = app.http.get(format!("{}/api/articles?limit=2", app.address))
+                .header("Authorization", format!("Token {token}"))
+                .send().await.unwrap();
+            assert_eq!(res.headers()["x-cache"], "BYPASS");
+        }
+        for _ in 0..2 {
+            let res = reqwest::get(format!("{}/api/articles/no-such-article", app.address)).await.unwrap();
+            assert_eq!((res.status().as_u16(), res.headers()["x-cache"].to_str().unwrap()), (404, "MISS"));
+            let res = reqwest::get(format!("{}/api/articles?limit=abc", app.address)).await.unwrap();
+            assert_eq!((res.status().as_u16(), res.headers()["x-cache"].to_str().unwrap()), (422, "MISS"));
+        }
+        // The query as sent is the key: a repeated parameter is the API's to judge.
+        let once = reqwest::get(format!("{}/api/articles?limit=1", app.address)).await.unwrap();
+        let twice = reqwest::get(format!("{}/api/articles?limit=1&limit=2", app.address)).await.unwrap();
+        assert_eq!(once.status().as_u16(), 200);
+        assert_eq!(twice.headers()["x-cache"], "MISS");
+    }
+}
+
+/// `API_CACHE=off`: every read reaches models, and no answer says it was kept.
+#[actix_web::test]
+async fn with_the_cache_off_every_read_reaches_models() {
+    use conduit_testkit::databases::{self, Backend};
+
+    let (url, _guard) = databases::fresh(Backend::Sqlite).unwrap();
+    let models = crate::helpers::start_models(&url);
+    let mut settings = crate::helpers::settings(&models);
+    settings.api_cache = false;
+    let app = crate::helpers::TestApp::with(models, settings, None);
+    let before = app.models_calls().await;
+    for _ in 0..3 {
+        let res = reqwest::get(format!("{}/api/tags", app.address))
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        assert!(res.headers().get("x-cache").is_none());
+    }
+    assert_eq!(app.models_calls().await - before, 3);
+}
+
+/// Two instances sharing memcached: a write through one is seen at once through the other.
+#[actix_web::test]
+async fn a_write_on_one_instance_is_seen_by_the_next_read_on_another_through_memcached() {
+    use conduit_testkit::databases::{self, Backend};
+    use conduit_testkit::memcached::Memcached;
+
+    let Some(server) = conduit_testkit::require("memcached", Memcached::start()) else {
+        return;
+    };
+    let (url, _guard) = databases::fresh(Backend::Sqlite).unwrap();
+    let models = crate::helpers::start_models(&url);
+    let mut settings = crate::helpers::settings(&models);
+    settings.page_cache = conduit_pagecache::CacheConfig::Memcached(
+        conduit_pagecache::MemcachedConfig::parse(&server.url()).unwrap(),
+    );
+    let writer = crate::helpers::TestApp::with(models.clone(), settings.clone(), None);
+    let other = crate::helpers::start_experience(&settings);
+    let token = writer.register("shared-writer").await;
+
+    let path = "/api/articles?limit=3";
+    read_at(&other, path).await;
+    assert_eq!(read_at(&other, path).await.0, "HIT");
+    // The writer's instance finds the answer the other one stored.
+    assert_eq!(read_at(&writer.address, path).await.0, "HIT");
+    let article = writer.publish(&token, "Seen everywhere", &[]).await;
+    let (cache, list) = read_at(&other, path).await;
+    assert_eq!(cache, "MISS");
+    assert_eq!(list["articles"][0]["slug"], article["slug"]);
+}
