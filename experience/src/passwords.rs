@@ -4,7 +4,9 @@
 //! Each hash needs 19 MiB. Run without a bound, a burst of 200 logins took the process to
 //! 2.8 GB, and after it the allocator kept hundreds of MiB for good. So hashing runs in
 //! `HASH_SLOTS` slots (default one per core), each with its memory allocated on first use
-//! and reused for every hash after (argon2's `hash_password_into_with_memory`); at most
+//! and reused for the hashes waiting behind it (argon2's `hash_password_into_with_memory`),
+//! then freed when no hash is waiting: a block that size is its own mapping, so freeing it
+//! gives it back to the system and the service idles at its small size; at most
 //! `HASH_QUEUE` more wait for a slot, and a request beyond that is answered 503 with
 //! `Retry-After` at once ([`Error::Busy`]). The hashing runs on the blocking pool, never on
 //! an async worker, so other requests keep their latency while the slots are busy.
@@ -40,7 +42,7 @@ pub struct Passwords {
     /// One memory per slot, allocated on first use; a slot's holder takes one out.
     memory: Arc<Mutex<Vec<Vec<Block>>>>,
     /// Requests holding or waiting for a slot.
-    admitted: AtomicUsize,
+    admitted: Arc<AtomicUsize>,
     /// Most requests holding or waiting for a slot.
     capacity: usize,
 }
@@ -61,7 +63,7 @@ impl Passwords {
         Self {
             slots: Arc::new(Semaphore::new(slots)),
             memory: Arc::new(Mutex::new(Vec::with_capacity(slots))),
-            admitted: AtomicUsize::new(0),
+            admitted: Arc::new(AtomicUsize::new(0)),
             capacity: slots + queue,
         }
     }
@@ -143,6 +145,7 @@ impl Passwords {
             .await
             .map_err(|e| Error::Internal(format!("hashing slots: {e}")))?;
         let pool = self.memory.clone();
+        let admitted = self.admitted.clone();
         web::block(move || {
             let mut memory = pool
                 .lock()
@@ -155,7 +158,16 @@ impl Passwords {
             }
             let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
             let result = work(&argon2, &mut memory[..blocks]);
-            pool.lock().unwrap_or_else(|e| e.into_inner()).push(memory);
+            let mut pool = pool.lock().unwrap_or_else(|e| e.into_inner());
+            if admitted.load(Ordering::Acquire) > 1 {
+                // Others wait: the next one takes this memory.
+                pool.push(memory);
+            } else {
+                // The last hash of a burst: give every slot's memory back.
+                pool.clear();
+                drop(memory);
+            }
+            drop(pool);
             drop(slot);
             result
         })
@@ -217,7 +229,11 @@ mod tests {
                 .await
                 .unwrap()
         );
-        assert_eq!(passwords.memory.lock().unwrap().len(), 1, "memory reused");
+        assert_eq!(
+            passwords.memory.lock().unwrap().len(),
+            0,
+            "memory given back when no hash waits"
+        );
     }
 
     #[actix_web::test]
@@ -241,8 +257,8 @@ mod tests {
         }
         assert_eq!(
             passwords.memory.lock().unwrap().len(),
-            1,
-            "its memory came back"
+            0,
+            "its memory was given back"
         );
     }
 
@@ -264,7 +280,7 @@ mod tests {
             }
         }
         assert_eq!((answered, busy), (3, 5), "one slot and two waiting");
-        assert!(passwords.memory.lock().unwrap().len() <= 1);
+        assert_eq!(passwords.memory.lock().unwrap().len(), 0, "all given back");
         assert_eq!(passwords.admitted.load(Ordering::Acquire), 0);
     }
 }
