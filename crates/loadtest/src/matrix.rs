@@ -157,17 +157,36 @@ async fn run_stack_cases(
         .ok_or("no article to read")?
         .to_owned();
     let article = format!("/api/articles/{slug}");
-    let cases: [(&str, &str); 4] = [
-        ("home, cached", "/"),
-        ("API list", "/api/articles?limit=20"),
-        ("API article", article.as_str()),
-        ("API tags", "/api/tags"),
+    let api: [(&str, &str); 3] = [
+        ("list", "/api/articles?limit=20"),
+        ("article", article.as_str()),
+        ("tags", "/api/tags"),
     ];
     let mut results = Vec::new();
-    for (case, path) in cases {
-        results.push(measure(options, &host, size, instances, case, path).await?);
+    results.push(measure(options, &host, size, instances, "home, cached", "/").await?);
+    // The same cached page from the first web instance itself: what HAProxy's hop costs.
+    let web = stack
+        .instances("web")
+        .first()
+        .and_then(|name| stack.addr(name))
+        .ok_or("no web instance")?;
+    let direct = format!("http://{web}");
+    let case = "home, cached, web direct";
+    results.push(measure(options, &direct, size, instances, case, "/").await?);
+    for (name, path) in api {
+        let case = format!("API {name}, cached");
+        results.push(measure(options, &host, size, instances, &case, path).await?);
     }
-    // The same page again with the cache off: web instances restarted without memcached.
+    // The API again with its read cache off: experience instances restarted with API_CACHE=off.
+    for name in stack.instances("experience") {
+        stack.set_env(&name, "API_CACHE", Some("off"))?;
+        stack.restart(&name)?;
+    }
+    for (name, path) in api {
+        let case = format!("API {name}, uncached");
+        results.push(measure(options, &host, size, instances, &case, path).await?);
+    }
+    // The page with the cache off: web instances restarted without memcached.
     for name in stack.instances("web") {
         stack.set_env(&name, "MEMCACHED_URL", None)?;
         stack.restart(&name)?;
