@@ -23,12 +23,17 @@ cargo build -q --release -p models -p experience -p web -p conduit-stack
 printf '| %-40s | %10s | %8s | %8s | %s\n' case req/s p50 p99 errors
 printf '|%s|\n' "------------------------------------------|------------|----------|----------|------------"
 for n in 1 2; do
+    # All the load comes from 127.0.0.1: lift HAProxy's per-source limits (conduit_stack::LOAD_TEST_ENV).
     target/release/conduit-stack up --dir "$WORK/stack" --bin-dir target/release \
-        --instances "$n" --port 0 --stats-port 0 --log-filter warn >/dev/null
+        --instances "$n" --port 0 --stats-port 0 --log-filter warn \
+        --env HAPROXY_SOURCE_MAX_CONNS=100000 --env HAPROXY_SOURCE_MAX_RATE=100000000 >/dev/null
     base=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["public_url"])' "$WORK/stack/state.json")
     direct=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(next("127.0.0.1:%d" % p["port"] for p in s["procs"] if p["name"]=="experience-1"))' "$WORK/stack/state.json")
+    web=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(next("127.0.0.1:%d" % p["port"] for p in s["procs"] if p["name"]=="web-1"))' "$WORK/stack/state.json")
     curl -fsS -o /dev/null "$base/"
     bench "$n/tier: home page, cached, via HAProxy" "$base/"
+    bench "$n/tier: home page, cached, web direct" "http://$web/"
+    bench "$n/tier: HAProxy's own 404 (/metrics)" "$base/metrics"
     bench "$n/tier: /api/articles?limit=20 via HAProxy" "$base/api/articles?limit=20"
     bench "$n/tier: /api/articles?limit=20 direct" "http://$direct/api/articles?limit=20"
     rss=""

@@ -5,8 +5,9 @@
 //! generation is current; every acknowledged write moves the generation before its response
 //! leaves ([`crate::invalidate`]), so the very next read anywhere is fresh, and nothing has to
 //! find keys to delete. Only what no viewer changes is kept: a request without a token, a 200.
-//! The key is the path and the raw query as sent (`PageKey::api`), so the API's own parser
-//! still decides what every query means.
+//! The key is the path and the query's parameters, sorted; a query with a parameter no
+//! endpoint reads, or one given twice, is answered but never kept, so nobody can fill the
+//! store with copies, and the API's own parser still judges every query.
 //!
 //! The store is the page cache's: memcached when `MEMCACHED_URL` is set (shared by every
 //! instance), else one in this process ([`local_store`]; right for one instance, see
@@ -42,25 +43,42 @@ pub struct Enabled(pub bool);
 
 const X_CACHE: header::HeaderName = header::HeaderName::from_static("x-cache");
 
+/// The query parameters any `/api` read takes (the lists'; the others take none).
+const PARAMS: &[&str] = &["tag", "author", "favorited", "limit", "offset"];
+
 /// What the cache does with a request.
 #[derive(Debug, PartialEq, Eq)]
 enum Kind {
-    /// A read every anonymous visitor gets the same answer to.
-    Anonymous,
-    /// A read with a token: answered for that viewer, never kept (`X-Cache: BYPASS`).
-    SignedIn,
+    /// A read every anonymous visitor gets the same answer to, kept under this key.
+    Anonymous(PageKey),
+    /// A read answered but never kept (`X-Cache: BYPASS`): one with a token (its flags are
+    /// the viewer's), or with a parameter no endpoint reads or one given twice (which would
+    /// otherwise let anyone fill the cache with copies).
+    Unkept,
     /// Not a read.
     Other,
 }
 
 fn kind(req: &ServiceRequest) -> Kind {
     if req.method() != Method::GET || !req.path().starts_with("/api/") {
-        Kind::Other
-    } else if req.headers().contains_key(header::AUTHORIZATION) {
-        Kind::SignedIn
-    } else {
-        Kind::Anonymous
+        return Kind::Other;
     }
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        return Kind::Unkept;
+    }
+    let mut params: Vec<(String, String)> = Vec::new();
+    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if !PARAMS.contains(&name.as_ref()) || params.iter().any(|(n, _)| *n == name) {
+            return Kind::Unkept;
+        }
+        params.push((name.into_owned(), value.into_owned()));
+    }
+    // Each parameter once: their order means nothing to the parser, so none in the key.
+    params.sort();
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    Kind::Anonymous(PageKey::api(req.path(), &query))
 }
 
 /// Middleware: serves anonymous `GET /api` reads from the cache, stores fresh 200s.
@@ -69,19 +87,16 @@ pub async fn serve_reads(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let enabled = req.app_data::<web::Data<Enabled>>().is_some_and(|on| on.0);
-    let cache = match kind(&req) {
-        Kind::Anonymous if enabled => req.app_data::<web::Data<PageCache>>().cloned(),
-        Kind::SignedIn if enabled => {
+    let cache = req.app_data::<web::Data<PageCache>>().cloned();
+    let (cache, key) = match (kind(&req), cache) {
+        (Kind::Anonymous(key), Some(cache)) if enabled => (cache, key),
+        (Kind::Unkept, _) if enabled => {
             let mut res = next.call(req).await?.map_into_boxed_body();
             mark(&mut res, Outcome::Bypass);
             return Ok(res);
         }
-        _ => None,
+        _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
-    let Some(cache) = cache else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    let key = PageKey::api(req.path(), req.query_string());
     let generation = match cache.lookup(&key).await {
         Lookup::Hit(body) => return Ok(hit(&cache, req, body)),
         Lookup::Miss(generation) => generation,
@@ -151,15 +166,38 @@ mod tests {
     #[test]
     fn only_anonymous_api_reads_are_kept() {
         let get = |path: &str| kind(&TestRequest::get().uri(path).to_srv_request());
-        assert_eq!(get("/api/articles?limit=20"), Kind::Anonymous);
-        assert_eq!(get("/api/tags"), Kind::Anonymous);
+        let kept = |path: &str| match get(path) {
+            Kind::Anonymous(key) => key.as_str().to_owned(),
+            other => panic!("{path}: {other:?}"),
+        };
+        assert_eq!(kept("/api/tags"), "conduit:api:v1:/api/tags");
+        assert_eq!(
+            kept("/api/articles?offset=0&limit=20"),
+            "conduit:api:v1:/api/articles?limit=20&offset=0"
+        );
+        assert_eq!(
+            kept("/api/articles?limit=20&offset=0"),
+            kept("/api/articles?offset=0&limit=20")
+        );
+        assert_eq!(
+            kept("/api/articles?tag=a%20b"),
+            kept("/api/articles?tag=a+b")
+        );
+        assert_ne!(kept("/api/articles?tag=a"), kept("/api/articles?author=a"));
+        for unkept in [
+            "/api/articles?limit=20&limit=5",
+            "/api/articles?limit=20&utm_source=x",
+            "/api/tags?v=1",
+        ] {
+            assert_eq!(get(unkept), Kind::Unkept, "{unkept}");
+        }
         assert_eq!(get("/pages/home"), Kind::Other);
         assert_eq!(get("/health"), Kind::Other);
         let signed_in = TestRequest::get()
             .uri("/api/articles")
             .insert_header((header::AUTHORIZATION, "Token x"))
             .to_srv_request();
-        assert_eq!(kind(&signed_in), Kind::SignedIn);
+        assert_eq!(kind(&signed_in), Kind::Unkept);
         let write = TestRequest::post().uri("/api/articles").to_srv_request();
         assert_eq!(kind(&write), Kind::Other);
     }

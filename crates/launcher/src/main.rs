@@ -18,6 +18,10 @@ use conduit_pagecache::CacheConfig;
 use conduit_service::settings::{Env, Secret, Source};
 use models::db::Manager;
 
+/// As in experience's binary: the password-hashing memory goes back to the system.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The three addresses, each overridable by the variable of the same name.
 const MODELS_BIND: &str = "127.0.0.1:8001";
 const EXPERIENCE_BIND: &str = "127.0.0.1:8002";

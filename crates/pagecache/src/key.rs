@@ -42,9 +42,8 @@ impl PageKey {
         Self::storable(PREFIX, plain)
     }
 
-    /// The key of one API answer: the path and the whole raw query, as sent. Unlike a page's,
-    /// no parameter is dropped or reordered, since the API's own parser decides what a
-    /// query means (a repeated or unknown parameter may be an error there).
+    /// The key of one API answer: the path and `query` as given (the caller puts it in its
+    /// canonical form; experience sorts the parameters and keeps none it does not know).
     pub fn api(path: &str, query: &str) -> Self {
         let mut plain = String::with_capacity(API_PREFIX.len() + path.len() + query.len() + 1);
         plain.push_str(API_PREFIX);
@@ -116,7 +115,7 @@ mod tests {
     }
 
     #[test]
-    fn api_keys_keep_the_query_as_sent_apart_from_pages() {
+    fn api_keys_keep_the_query_as_given_apart_from_pages() {
         let key = PageKey::api("/api/articles", "limit=20&offset=0");
         assert_eq!(
             key.as_str(),

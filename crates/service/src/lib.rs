@@ -28,13 +28,6 @@ pub use health::{ReadyCheck, health_routes};
 pub use metrics::Metrics;
 pub use request::{REQUEST_ID_HEADER, RequestId, request_context};
 
-/// Every process that links the service basics allocates with mimalloc: it gives freed
-/// memory back to the system. With glibc's malloc, the 19 MiB password-hashing blocks that
-/// experience frees after a burst stayed in the blocking threads' arenas (322 MiB after the
-/// benchmark's 20 sign-ups; 22 MiB with mimalloc). docs/performance.md has the figures.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Seconds a stopping server gives in-flight requests before it closes their connections.
 pub const SHUTDOWN_TIMEOUT_SECS: u64 = 25;
 
