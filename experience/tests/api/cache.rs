@@ -142,19 +142,11 @@ async fn with_the_cache_off_every_read_reaches_models() {
 /// Two instances sharing memcached: a write through one is seen at once through the other.
 #[actix_web::test]
 async fn a_write_on_one_instance_is_seen_by_the_next_read_on_another_through_memcached() {
-    use conduit_testkit::databases::{self, Backend};
-    use conduit_testkit::memcached::Memcached;
-
-    let Some(server) = conduit_testkit::require("memcached", Memcached::start()) else {
+    let Some(shared) = crate::helpers::SharedMemcached::start() else {
         return;
     };
-    let (url, _guard) = databases::fresh(Backend::Sqlite).unwrap();
-    let models = crate::helpers::start_models(&url);
-    let mut settings = crate::helpers::settings(&models);
-    settings.page_cache = conduit_pagecache::CacheConfig::Memcached(
-        conduit_pagecache::MemcachedConfig::parse(&server.url()).unwrap(),
-    );
-    let writer = crate::helpers::TestApp::with(models.clone(), settings.clone(), None);
+    let (models, settings) = (shared.models.clone(), shared.settings.clone());
+    let writer = crate::helpers::TestApp::with(models, settings.clone(), None);
     let other = crate::helpers::start_experience(&settings);
     let token = writer.register("shared-writer").await;
 

@@ -51,6 +51,35 @@ pub fn settings(models_url: &str) -> experience::Settings {
     s
 }
 
+/// Models over a fresh SQLite database, and experience settings for it whose page cache,
+/// API read cache and limits live in a private memcached: start as many instances as a test
+/// needs. `None` when memcached is missing outside CI (the test is then skipped).
+pub struct SharedMemcached {
+    pub models: String,
+    pub settings: experience::Settings,
+    _memcached: conduit_testkit::memcached::Memcached,
+    _guard: Guard,
+}
+
+impl SharedMemcached {
+    pub fn start() -> Option<SharedMemcached> {
+        let memcached =
+            conduit_testkit::require("memcached", conduit_testkit::memcached::Memcached::start())?;
+        let (url, guard) = databases::fresh(Backend::Sqlite).unwrap();
+        let models = start_models(&url);
+        let mut settings = settings(&models);
+        settings.page_cache = conduit_pagecache::CacheConfig::Memcached(
+            conduit_pagecache::MemcachedConfig::parse(&memcached.url()).unwrap(),
+        );
+        Some(SharedMemcached {
+            models,
+            settings,
+            _memcached: memcached,
+            _guard: guard,
+        })
+    }
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         let (url, guard) = databases::fresh(backend)?;

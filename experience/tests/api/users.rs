@@ -227,21 +227,12 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
 /// the failed-login limit counts them all, whichever instance they reach.
 #[actix_web::test]
 async fn failed_logins_on_two_instances_count_toward_one_limit_through_memcached() {
-    use conduit_testkit::databases::{self, Backend};
-    use conduit_testkit::memcached::Memcached;
-
-    let Some(server) = conduit_testkit::require("memcached", Memcached::start()) else {
+    let Some(shared) = crate::helpers::SharedMemcached::start() else {
         return;
     };
-    let (url, _guard) = databases::fresh(Backend::Sqlite).unwrap();
-    let models = crate::helpers::start_models(&url);
-    let mut settings = crate::helpers::settings(&models);
-    settings.page_cache = conduit_pagecache::CacheConfig::Memcached(
-        conduit_pagecache::MemcachedConfig::parse(&server.url()).unwrap(),
-    );
     let instances = [
-        crate::helpers::start_experience(&settings),
-        crate::helpers::start_experience(&settings),
+        crate::helpers::start_experience(&shared.settings),
+        crate::helpers::start_experience(&shared.settings),
     ];
     let http = reqwest::Client::new();
     let body = json!({"user": {"email": "brook@conduit.example", "password": "wrong-password"}});
