@@ -5,8 +5,9 @@
 //! 2.8 GB, and after it the allocator kept hundreds of MiB for good. So hashing runs in
 //! `HASH_SLOTS` slots (default one per core), each with its memory allocated on first use
 //! and reused for the hashes waiting behind it (argon2's `hash_password_into_with_memory`),
-//! then freed when no hash is waiting: a block that size is its own mapping, so freeing it
-//! gives it back to the system and the service idles at its small size; at most
+//! then freed when no hash is waiting, and the allocator (mimalloc: see `main.rs`; glibc's
+//! kept such blocks in its thread arenas) gives it back to the system, so the service idles
+//! at its small size; at most
 //! `HASH_QUEUE` more wait for a slot, and a request beyond that is answered 503 with
 //! `Retry-After` at once ([`Error::Busy`]). The hashing runs on the blocking pool, never on
 //! an async worker, so other requests keep their latency while the slots are busy.
