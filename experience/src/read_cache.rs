@@ -41,7 +41,7 @@ pub fn local_store() -> Arc<LocalStore> {
 #[derive(Debug, Clone, Copy)]
 pub struct Enabled(pub bool);
 
-const X_CACHE: header::HeaderName = header::HeaderName::from_static("x-cache");
+const X_CACHE: header::HeaderName = header::HeaderName::from_static(Outcome::HEADER);
 
 /// The query parameters any `/api` read takes (the lists'; the others take none).
 const PARAMS: &[&str] = &["tag", "author", "favorited", "limit", "offset"];

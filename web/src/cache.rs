@@ -212,7 +212,7 @@ fn tagged(
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     if html {
         res.headers_mut().insert(
-            header::HeaderName::from_static("x-cache"),
+            header::HeaderName::from_static(Outcome::HEADER),
             HeaderValue::from_static(outcome.header()),
         );
         if let Some(cache) = cache {

@@ -91,6 +91,9 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The name of the header that tells the outcome, on pages and on API reads alike.
+    pub const HEADER: &'static str = "x-cache";
+
     /// The `X-Cache` header value.
     pub fn header(self) -> &'static str {
         match self {
