@@ -117,7 +117,6 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
             .app_data(web::Data::new(cache.for_worker()))
             .app_data(web::Data::new(limiter.for_worker()))
             .app_data(web::Data::new(api_cache))
-            .wrap(from_fn(invalidate::bump_after_writes))
             .wrap(from_fn(internal::mark_internal))
             .wrap(from_fn(request_context))
             .configure(json::extractor_config(body_limit))

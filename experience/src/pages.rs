@@ -13,8 +13,8 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use conduit_service::RequestId;
 use conduit_wire::models::{self, ArticleQuery};
 use conduit_wire::pages::{
-    ArticlePage, ArticleView, EditorView, HomePage, HomeTab, PAGE_SIZE, PageQuery, ProfileTab,
-    ProfileView, SettingsView, Viewer, pages_for,
+    ArticlePage, ArticleView, EditorView, HomePage, HomeQuery, HomeTab, PAGE_SIZE, PageNumber,
+    ProfileQuery, ProfileTab, ProfileView, SettingsView, Viewer, pages_for,
 };
 
 use crate::auth::{CurrentUser, MaybeUser};
@@ -77,21 +77,22 @@ fn viewer(u: models::User) -> Viewer {
 }
 
 /// Tags in the home page's sidebar: the most used, read from the maintained per-tag counts.
-const POPULAR_TAGS: i64 = 20;
+/// Every tag shows (a new one at once) while the site has fewer; beyond, the list is capped.
+const POPULAR_TAGS: i64 = 100;
 
 /// The offset of list page `page` (1-based); 404 for a page whose offset a list could never
 /// reach (it would overflow). A page after the last of a list is an empty page.
-fn offset_of(page: i64) -> std::result::Result<i64, Error> {
-    (page - 1)
+fn offset_of(page: PageNumber) -> std::result::Result<i64, Error> {
+    (page.get() - 1)
         .checked_mul(PAGE_SIZE)
         .ok_or_else(|| Error::status(404, "page", "not found"))
 }
 
-fn article_page(list: models::ArticleList, page: i64) -> ArticlePage {
+fn article_page(list: models::ArticleList, page: PageNumber) -> ArticlePage {
     ArticlePage {
         articles: list.articles.into_iter().map(convert::summary).collect(),
         articles_count: list.articles_count,
-        page,
+        page: page.get(),
         pages: pages_for(list.articles_count),
     }
 }
@@ -100,14 +101,9 @@ async fn home(
     state: web::Data<AppState>,
     rid: RequestId,
     user: PageUser,
-    q: web::Query<PageQuery>,
+    q: web::Query<HomeQuery>,
 ) -> Result {
-    let page = q.page_number();
-    let tab = match (&q.feed, &q.tag) {
-        (Some(f), _) if f == "following" => HomeTab::Feed,
-        (_, Some(t)) if !t.trim().is_empty() => HomeTab::Tag(t.trim().to_owned()),
-        _ => HomeTab::Global,
-    };
+    let HomeQuery { tab, page } = q.into_inner();
     if tab == HomeTab::Feed && user.0.is_none() {
         return Err(Error::TokenMissing);
     }
@@ -162,13 +158,9 @@ async fn profile(
     rid: RequestId,
     user: PageUser,
     username: web::Path<String>,
-    q: web::Query<PageQuery>,
+    q: web::Query<ProfileQuery>,
 ) -> Result {
-    let page = q.page_number();
-    let tab = match q.tab.as_deref() {
-        Some("favorites") => ProfileTab::Favorites,
-        _ => ProfileTab::Articles,
-    };
+    let ProfileQuery { tab, page } = q.into_inner();
     let query = ArticleQuery {
         author: (tab == ProfileTab::Articles).then(|| username.to_string()),
         favorited: (tab == ProfileTab::Favorites).then(|| username.to_string()),

@@ -1,5 +1,6 @@
-//! Whole-page caching of what visitors (not signed in) see: the home page, tag pages,
-//! articles and profiles.
+//! Whole-page caching of what visitors (not signed in) see. The route table
+//! (`crate::pages::routes`) says which pages: the lists (home, tags, profiles) are wrapped in
+//! [`list_page`], articles in [`article_page`].
 //!
 //! A hit is answered here, from one cache round trip, without calling experience. A miss
 //! renders the page (one render per page at a time in this instance; the others wait for it
@@ -22,20 +23,11 @@ use conduit_pagecache::{Lookup, Outcome, PageCache, PageKey};
 use crate::compress;
 use crate::session::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 
-/// The query parameters that change a cacheable page at `path`; the others are left out of
-/// its key. An article page has none: it ignores `?page=`, so its copies must not multiply.
-fn significant(path: &str) -> &'static [&'static str] {
-    if path.starts_with("/article/") {
-        &[]
-    } else {
-        &["page"]
-    }
-}
-
 /// Where a list page whose `page` parameter is not in canonical form (digits, no leading
-/// zero, 2 or more, once) is moved for good: the same page under its one URL, so `page=01`,
-/// `page=%201` or `page=1` are never keys of their own. Values the page would read as page 1
-/// (absent, unreadable) lead to the URL without `page`.
+/// zero, 1 or more, once) is moved for good: the same page under its one URL, so `page=01`
+/// or `page=%201` are never keys of their own. `page=1` is canonical (the pagination
+/// buttons' URL of the first page), beside the URL without it; values the page would read as
+/// page 1 (unreadable) lead to the URL without `page`.
 fn canonical_location(path: &str, query: &str) -> Option<String> {
     let values: Vec<_> = form_urlencoded::parse(query.as_bytes())
         .filter(|(name, _)| name == "page")
@@ -48,7 +40,7 @@ fn canonical_location(path: &str, query: &str) -> Option<String> {
         .ok()
         .filter(|p| *p >= 1)
         .unwrap_or(1);
-    if page >= 2 && *first == page.to_string() && values.len() == 1 {
+    if *first == page.to_string() && values.len() == 1 {
         return None;
     }
     let others = form_urlencoded::parse(query.as_bytes()).filter(|(name, _)| name != "page");
@@ -65,28 +57,70 @@ fn canonical_location(path: &str, query: &str) -> Option<String> {
     })
 }
 
-/// The pages a visitor may be served from the cache.
-fn is_cacheable_path(path: &str) -> bool {
-    path == "/"
-        || ["/tag/", "/article/", "/profile/"]
-            .iter()
-            .any(|p| path.starts_with(p))
-}
-
 fn signed_in(req: &ServiceRequest) -> bool {
     [SESSION_COOKIE, SECURE_SESSION_COOKIE]
         .iter()
         .any(|name| req.cookie(name).is_some_and(|c| !c.value().is_empty()))
 }
 
-/// Middleware: serve visitors' pages from the cache, store what they are rendered as.
-pub async fn page_cache(
+/// What kind of cached page a route is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A list: `?page=N` picks the copy, and has one URL per page.
+    List,
+    /// An article: no parameter changes it, so none makes another copy.
+    Article,
+}
+
+impl Kind {
+    /// The query parameters that change the page; the others are left out of its key.
+    fn significant(self) -> &'static [&'static str] {
+        match self {
+            Self::List => &["page"],
+            Self::Article => &[],
+        }
+    }
+}
+
+/// Middleware of a list page (home, a tag, a profile): visitors get it from the cache, one
+/// copy per page number, whose non-canonical spellings are moved to the one URL.
+pub async fn list_page(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    page_cache(Kind::List, req, next).await
+}
+
+/// Middleware of an article page: visitors get it from the cache, one copy whatever the
+/// query.
+pub async fn article_page(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    page_cache(Kind::Article, req, next).await
+}
+
+/// Middleware around the whole site: every other HTML answer (forms, error pages, static
+/// files aside) says `X-Cache: BYPASS`, and is counted so.
+pub async fn tag_the_rest(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let cache = req.app_data::<web::Data<PageCache>>().cloned();
+    let res = next.call(req).await?.map_into_boxed_body();
+    if res.headers().contains_key(Outcome::HEADER) {
+        return Ok(res);
+    }
+    Ok(tagged(res, Outcome::Bypass, cache.as_deref().map(|c| &**c)))
+}
+
+async fn page_cache(
+    kind: Kind,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if req.method() == Method::GET
-        && !req.path().starts_with("/article/")
-        && is_cacheable_path(req.path())
+        && kind == Kind::List
         && let Some(location) = canonical_location(req.path(), req.query_string())
     {
         let res = HttpResponse::MovedPermanently()
@@ -96,7 +130,6 @@ pub async fn page_cache(
     }
     let cache = req.app_data::<web::Data<PageCache>>().cloned();
     let cacheable = req.method() == Method::GET
-        && is_cacheable_path(req.path())
         // "Your Feed" is personal: visitors are sent to sign in, which is not stored anyway.
         && !req.query_string().contains("feed=")
         && !signed_in(&req);
@@ -108,7 +141,7 @@ pub async fn page_cache(
         let res = next.call(req).await?.map_into_boxed_body();
         return Ok(tagged(res, Outcome::Bypass, Some(&cache)));
     }
-    let key = PageKey::new(req.path(), req.query_string(), significant(req.path()));
+    let key = PageKey::new(req.path(), req.query_string(), kind.significant());
     let gzip_ok = compress::accepts_gzip(req.headers());
     let generation = match served(cache.lookup(&key).await, gzip_ok) {
         Found::Page(res) => return Ok(tagged(req.into_response(res), Outcome::Hit, Some(&cache))),
@@ -227,33 +260,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn visitors_pages_are_cacheable_and_forms_are_not() {
-        for path in [
-            "/",
-            "/tag/rust",
-            "/article/a-b",
-            "/profile/ada",
-            "/profile/ada/favorites",
-        ] {
-            assert!(is_cacheable_path(path), "{path}");
-        }
-        for path in [
-            "/login",
-            "/register",
-            "/editor",
-            "/settings",
-            "/static/x.css",
-            "/health",
-        ] {
-            assert!(!is_cacheable_path(path), "{path}");
-        }
-    }
-
-    #[test]
     fn a_page_number_has_one_url() {
         for (query, location) in [
             ("page=01", Some("/")),
-            ("page=1", Some("/")),
+            ("page=1", None),
             ("page=%201", Some("/")),
             ("page=abc", Some("/")),
             ("page=-3", Some("/")),
@@ -278,13 +288,15 @@ mod tests {
     #[test]
     fn an_article_page_key_ignores_the_page_parameter() {
         let path = "/article/a-b";
+        let article = Kind::Article.significant();
         assert_eq!(
-            PageKey::new(path, "page=2", significant(path)),
-            PageKey::new(path, "", significant(path))
+            PageKey::new(path, "page=2", article),
+            PageKey::new(path, "", article)
         );
+        let list = Kind::List.significant();
         assert_ne!(
-            PageKey::new("/", "page=2", significant("/")),
-            PageKey::new("/", "", significant("/"))
+            PageKey::new("/", "page=2", list),
+            PageKey::new("/", "", list)
         );
     }
 }

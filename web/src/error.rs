@@ -1,16 +1,12 @@
 //! Errors of the web tier, answered as pages inside the site layout.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::web::Bytes;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use conduit_clients::ClientError;
 
-use crate::views::{ErrorPage, Layout};
+use crate::session::cleared_session;
+use crate::views::Layout;
 
 /// Seconds a 503 page asks the visitor (and crawlers) to wait before trying again.
 pub const RETRY_AFTER_SECS: u32 = 5;
@@ -39,43 +35,23 @@ pub enum WebError {
     /// 413, 408 or 400 page: a form body too large, too slow to arrive, or unreadable.
     #[error("form body: {0}")]
     Body(StatusCode),
+    /// 303 to the sign-in page: the page needs a signed-in user (`Session::sign_in_first`).
+    /// `forget: Some(secure)` clears the session cookie (of that name) whose token stopped
+    /// working.
+    #[error("sign in first")]
+    SignIn {
+        /// Clear the session cookie: `Some(came over HTTPS)`.
+        forget: Option<bool>,
+    },
 }
 
-/// A form's body, read as `web::Bytes` is (within `BODY_LIMIT` and
-/// `conduit_service::request::BODY_TIMEOUT`), whose failures are pages like every other
-/// answer of the site, not actix's plain text.
-#[derive(Debug)]
-pub struct FormBody(pub Bytes);
-
-impl std::ops::Deref for FormBody {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl FromRequest for FormBody {
-    type Error = WebError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let bytes = Bytes::from_request(req, payload);
-        Box::pin(async move {
-            bytes.await.map(FormBody).map_err(|e| {
-                let timed_out = e
-                    .as_error::<actix_web::error::PayloadError>()
-                    .is_some_and(conduit_service::request::is_body_timeout);
-                let status = if timed_out {
-                    StatusCode::REQUEST_TIMEOUT
-                } else {
-                    e.as_response_error().status_code()
-                };
-                tracing::info!(%status, error = %e, "form body refused");
-                WebError::Body(status)
-            })
-        })
-    }
+/// Error pages.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    status: u16,
+    message: &'static str,
 }
 
 impl From<ClientError> for WebError {
@@ -105,11 +81,13 @@ impl ResponseError for WebError {
             Self::Interrupted(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Body(status) => *status,
+            Self::SignIn { .. } => StatusCode::SEE_OTHER,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let (title, message) = match self {
+            Self::SignIn { forget } => return to_sign_in(*forget),
             Self::NotFound => (
                 "Page not found",
                 "There is nothing here. It may have been deleted.",
@@ -163,4 +141,14 @@ impl ResponseError for WebError {
         }
         response.body(body)
     }
+}
+
+/// 303 to the sign-in page, clearing the session cookie when `forget` says which.
+fn to_sign_in(forget: Option<bool>) -> HttpResponse {
+    let mut res = HttpResponse::SeeOther();
+    res.insert_header(("Location", "/login"));
+    if let Some(secure) = forget {
+        res.cookie(cleared_session(secure));
+    }
+    res.finish()
 }

@@ -6,16 +6,17 @@
 //! security headers (a CSP with no inline script, nosniff, frame-ancestors 'none', a
 //! Referrer-Policy) on every response. Caches visitors' pages whole (`cache`).
 
-mod actions;
-pub mod assets;
-pub mod cache;
+mod assets;
+mod cache;
 pub mod compress;
-pub mod error;
-pub mod markdown;
+mod error;
+mod forms;
+mod markdown;
 mod pages;
-pub mod session;
+mod respond;
+mod session;
 pub mod settings;
-pub mod views;
+mod views;
 
 use std::net::TcpListener;
 
@@ -81,13 +82,19 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
         }
     });
     let body_limit = settings.body_limit;
+    // A query no page can read (a parameter twice) is a page like every answer.
+    let query_errors = web::QueryConfig::default().error_handler(|e, _| {
+        tracing::info!(error = %e, "query refused");
+        error::WebError::Body(actix_web::http::StatusCode::BAD_REQUEST).into()
+    });
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(metrics.clone())
             .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(query_errors.clone())
             .app_data(web::Data::new(cache.for_worker()))
-            .wrap(from_fn(cache::page_cache))
+            .wrap(from_fn(cache::tag_the_rest))
             .wrap(from_fn(compress::compress))
             .wrap(
                 DefaultHeaders::new()
@@ -99,7 +106,7 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
             .wrap(from_fn(request_context))
             .configure(health_routes(ready.clone()))
             .configure(assets::routes)
-            .configure(routes)
+            .configure(pages::routes)
             .default_service(web::to(pages::not_found))
     })
     .on_connect(conduit_service::no_delay)
@@ -111,58 +118,4 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
         server = server.workers(workers);
     }
     Ok(server.run())
-}
-
-fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(pages::home))
-        .route("/tag/{tag}", web::get().to(pages::tag))
-        .route("/login", web::get().to(pages::login))
-        .route("/login", web::post().to(actions::login))
-        .route("/register", web::get().to(pages::register))
-        .route("/register", web::post().to(actions::register))
-        .route("/logout", web::post().to(actions::logout))
-        .route("/settings", web::get().to(pages::settings))
-        .route("/settings", web::post().to(actions::settings))
-        .route(
-            "/settings/sign-out-everywhere",
-            web::post().to(actions::sign_out_everywhere),
-        )
-        .route("/editor", web::get().to(pages::new_article))
-        .route("/editor", web::post().to(actions::create_article))
-        .route("/editor/{slug}", web::get().to(pages::edit_article))
-        .route("/editor/{slug}", web::post().to(actions::update_article))
-        .route("/article/{slug}", web::get().to(pages::article))
-        .route(
-            "/article/{slug}/delete",
-            web::post().to(actions::delete_article),
-        )
-        .route(
-            "/article/{slug}/favorite",
-            web::post().to(actions::favorite),
-        )
-        .route(
-            "/article/{slug}/unfavorite",
-            web::post().to(actions::unfavorite),
-        )
-        .route(
-            "/article/{slug}/comments",
-            web::post().to(actions::add_comment),
-        )
-        .route(
-            "/article/{slug}/comments/{id}/delete",
-            web::post().to(actions::delete_comment),
-        )
-        .route("/profile/{username}", web::get().to(pages::profile))
-        .route(
-            "/profile/{username}/favorites",
-            web::get().to(pages::favorites),
-        )
-        .route(
-            "/profile/{username}/follow",
-            web::post().to(actions::follow),
-        )
-        .route(
-            "/profile/{username}/unfollow",
-            web::post().to(actions::unfollow),
-        );
 }

@@ -1,4 +1,4 @@
-//! The session (the API token in an HttpOnly cookie), CSRF protection, and form bodies.
+//! The session (the API token in an HttpOnly cookie) and CSRF protection.
 //!
 //! CSRF: a random nonce (128 bits from the OS CSPRNG) lives in its own HttpOnly, SameSite=Lax
 //! cookie; every form carries, in a hidden `csrf` field, HMAC-SHA256(key, nonce, session
@@ -9,7 +9,6 @@
 //! instance checks any form (they share the credential; during its rotation both keys are
 //! accepted). SameSite=Lax on the session cookie is a second line of defence.
 
-use std::collections::HashMap;
 use std::future::{Ready, ready};
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
@@ -21,6 +20,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::error::WebError;
+use crate::forms::Form;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -168,6 +168,14 @@ impl Session {
         self.keys.token(&self.nonce, None)
     }
 
+    /// The answer of a page that needs a signed-in user: off to the sign-in page, forgetting
+    /// a token that stopped working.
+    pub fn sign_in_first(&self) -> WebError {
+        WebError::SignIn {
+            forget: self.token.is_some().then_some(self.secure),
+        }
+    }
+
     /// A session from its parts (the extractor, and tests).
     fn from_parts(
         token: Option<String>,
@@ -246,72 +254,9 @@ pub fn cleared_session(secure: bool) -> Cookie<'static> {
     c
 }
 
-/// A urlencoded form body; a key may repeat (the editor's `tag` fields).
-#[derive(Debug, Default)]
-pub struct Form(HashMap<String, Vec<String>>);
-
-impl Form {
-    /// Parses a body.
-    pub fn parse(body: &[u8]) -> Self {
-        let mut map: HashMap<String, Vec<String>> = HashMap::new();
-        for (k, v) in form_urlencoded::parse(body) {
-            map.entry(k.into_owned()).or_default().push(v.into_owned());
-        }
-        Self(map)
-    }
-
-    /// The first value of `name`, or `""`.
-    pub fn get(&self, name: &str) -> &str {
-        self.0
-            .get(name)
-            .and_then(|v| v.first())
-            .map_or("", String::as_str)
-    }
-
-    /// Every value of `name`.
-    pub fn all(&self, name: &str) -> &[String] {
-        self.0.get(name).map_or(&[], Vec::as_slice)
-    }
-}
-
-/// A local path to go back to after a form: only `/...` paths of this site.
-pub fn local_next(next: &str, fallback: &str) -> String {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(char::is_control);
-    if ok {
-        next.to_owned()
-    } else {
-        fallback.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn forms_keep_repeated_keys_and_decode() {
-        let f = Form::parse(b"tag=a&tag=b+c&title=Hello%21&csrf=x");
-        assert_eq!(f.all("tag"), ["a", "b c"]);
-        assert_eq!(f.get("title"), "Hello!");
-        assert_eq!(f.get("missing"), "");
-    }
-
-    #[test]
-    fn next_only_allows_local_paths() {
-        assert_eq!(local_next("/article/x", "/"), "/article/x");
-        for bad in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil",
-            "javascript:x",
-            "",
-        ] {
-            assert_eq!(local_next(bad, "/"), "/", "{bad}");
-        }
-    }
 
     fn keys() -> CsrfKeys {
         CsrfKeys::derive(&InternalCredential::random())

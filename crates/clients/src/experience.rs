@@ -7,7 +7,7 @@ use conduit_wire::api::{
     NewComment, NewUser, User, UserEnvelope, UserUpdate,
 };
 use conduit_wire::pages::{
-    ArticleView, EditorView, HomePage, PageQuery, ProfileView, SettingsView,
+    ArticleView, EditorView, HomePage, HomeQuery, ProfileQuery, ProfileView, SettingsView,
 };
 use reqwest::Method;
 
@@ -24,7 +24,7 @@ impl ExperienceClient {
     }
 
     /// `GET /pages/home`.
-    pub async fn home(&self, c: Caller<'_>, q: &PageQuery) -> Result<HomePage, ClientError> {
+    pub async fn home(&self, c: Caller<'_>, q: &HomeQuery) -> Result<HomePage, ClientError> {
         self.0
             .call(c, Method::GET, &["pages", "home"], Some(q), NO_BODY)
             .await
@@ -45,7 +45,7 @@ impl ExperienceClient {
         &self,
         c: Caller<'_>,
         username: &str,
-        q: &PageQuery,
+        q: &ProfileQuery,
     ) -> Result<ProfileView, ClientError> {
         let path = ["pages", "profile", username];
         self.0.call(c, Method::GET, &path, Some(q), NO_BODY).await

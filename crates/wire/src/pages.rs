@@ -25,10 +25,11 @@ pub struct Viewer {
 }
 
 /// Which list the home page shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "tag", rename_all = "snake_case")]
 pub enum HomeTab {
     /// Everyone's articles.
+    #[default]
     Global,
     /// Articles by authors the viewer follows.
     Feed,
@@ -74,10 +75,11 @@ pub struct ArticleView {
 }
 
 /// Which list the profile page shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileTab {
     /// Articles the user wrote.
+    #[default]
     Articles,
     /// Articles the user favorited.
     Favorites,
@@ -112,35 +114,184 @@ pub struct SettingsView {
     pub viewer: Viewer,
 }
 
-/// Query of the list pages.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PageQuery {
-    /// `following` for Your Feed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feed: Option<String>,
-    /// A tag filter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
-    /// `articles` (default) or `favorites` on a profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tab: Option<String>,
-    /// Page number from 1 (text, so a bad one can be treated as 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<String>,
+/// A list page's number, from 1. Read leniently, as links may carry anything: absent, not
+/// a number, or below 1 is page 1. Written as a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(from = "Option<String>", into = "i64")]
+pub struct PageNumber(i64);
+
+impl PageNumber {
+    /// The first page.
+    pub const FIRST: Self = Self(1);
+
+    /// Page `n`, or the first for `n < 1`.
+    pub fn new(n: i64) -> Self {
+        Self(n.max(1))
+    }
+
+    /// The number, at least 1.
+    pub fn get(self) -> i64 {
+        self.0
+    }
 }
 
-impl PageQuery {
-    /// The page number: 1 when absent or not a positive integer.
-    pub fn page_number(&self) -> i64 {
-        self.page
-            .as_deref()
-            .and_then(|p| p.trim().parse::<i64>().ok())
-            .filter(|p| *p >= 1)
-            .unwrap_or(1)
+impl Default for PageNumber {
+    fn default() -> Self {
+        Self::FIRST
+    }
+}
+
+impl From<Option<String>> for PageNumber {
+    fn from(text: Option<String>) -> Self {
+        let n = text.and_then(|t| t.trim().parse::<i64>().ok());
+        Self::new(n.unwrap_or(1))
+    }
+}
+
+impl From<PageNumber> for i64 {
+    fn from(page: PageNumber) -> Self {
+        page.0
+    }
+}
+
+impl std::fmt::Display for PageNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Query of `GET /pages/home`: which list, which page. On the wire
+/// `?feed=following|tag=T&page=N` (a blank tag is the global list).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "HomeParams", into = "HomeParams")]
+pub struct HomeQuery {
+    /// The list.
+    pub tab: HomeTab,
+    /// The page of it.
+    pub page: PageNumber,
+}
+
+/// [`HomeQuery`] as query parameters.
+#[derive(Serialize, Deserialize)]
+struct HomeParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    feed: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
+    #[serde(default)]
+    page: PageNumber,
+}
+
+impl From<HomeParams> for HomeQuery {
+    fn from(p: HomeParams) -> Self {
+        let tab = match (p.feed.as_deref(), p.tag) {
+            (Some("following"), _) => HomeTab::Feed,
+            (_, Some(t)) if !t.trim().is_empty() => HomeTab::Tag(t.trim().to_owned()),
+            _ => HomeTab::Global,
+        };
+        Self { tab, page: p.page }
+    }
+}
+
+impl From<HomeQuery> for HomeParams {
+    fn from(q: HomeQuery) -> Self {
+        let (feed, tag) = match q.tab {
+            HomeTab::Global => (None, None),
+            HomeTab::Feed => (Some("following".to_owned()), None),
+            HomeTab::Tag(t) => (None, Some(t)),
+        };
+        Self {
+            feed,
+            tag,
+            page: q.page,
+        }
+    }
+}
+
+/// Query of `GET /pages/profile/{username}`: `?tab=articles|favorites&page=N` (anything but
+/// `favorites` is the articles tab).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ProfileParams", into = "ProfileParams")]
+pub struct ProfileQuery {
+    /// The list.
+    pub tab: ProfileTab,
+    /// The page of it.
+    pub page: PageNumber,
+}
+
+/// [`ProfileQuery`] as query parameters.
+#[derive(Serialize, Deserialize)]
+struct ProfileParams {
+    #[serde(default)]
+    tab: Option<String>,
+    #[serde(default)]
+    page: PageNumber,
+}
+
+impl From<ProfileParams> for ProfileQuery {
+    fn from(p: ProfileParams) -> Self {
+        let tab = match p.tab.as_deref() {
+            Some("favorites") => ProfileTab::Favorites,
+            _ => ProfileTab::Articles,
+        };
+        Self { tab, page: p.page }
+    }
+}
+
+impl From<ProfileQuery> for ProfileParams {
+    fn from(q: ProfileQuery) -> Self {
+        let tab = match q.tab {
+            ProfileTab::Articles => "articles",
+            ProfileTab::Favorites => "favorites",
+        };
+        Self {
+            tab: Some(tab.to_owned()),
+            page: q.page,
+        }
     }
 }
 
 /// Number of pages for `count` articles (at least 1).
 pub fn pages_for(count: i64) -> i64 {
     ((count + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn home(query: &str) -> HomeQuery {
+        serde_urlencoded::from_str(query).unwrap()
+    }
+
+    #[test]
+    fn list_queries_read_any_link_and_write_one_form() {
+        assert_eq!(home(""), HomeQuery::default());
+        assert_eq!(home("page=zero").page, PageNumber::FIRST);
+        assert_eq!(home("page=-4").page, PageNumber::FIRST);
+        assert_eq!(home("page=%203").page.get(), 3);
+        assert_eq!(home("tag=%20").tab, HomeTab::Global);
+        assert_eq!(home("feed=other").tab, HomeTab::Global);
+        let cases = [
+            (HomeTab::Global, 1, "page=1"),
+            (HomeTab::Feed, 2, "feed=following&page=2"),
+            (HomeTab::Tag("a b".into()), 3, "tag=a+b&page=3"),
+        ];
+        for (tab, page, text) in cases {
+            let q = HomeQuery {
+                tab,
+                page: PageNumber::new(page),
+            };
+            assert_eq!(serde_urlencoded::to_string(q.clone()).unwrap(), text);
+            assert_eq!(home(text), q);
+        }
+        let favorites: ProfileQuery = serde_urlencoded::from_str("tab=favorites&page=2").unwrap();
+        assert_eq!(favorites.tab, ProfileTab::Favorites);
+        assert_eq!(
+            serde_urlencoded::to_string(favorites).unwrap(),
+            "tab=favorites&page=2"
+        );
+        let other: ProfileQuery = serde_urlencoded::from_str("tab=x").unwrap();
+        assert_eq!(other, ProfileQuery::default());
+    }
 }

@@ -215,7 +215,7 @@ async fn pagination_and_the_tag_tab() {
     let site = Site::spawn();
     let first = site.get("/").await;
     let second = site.get("/?page=2").await;
-    assert_eq!(second.text("ul.pagination li.page-item.active a"), "2");
+    assert_eq!(second.text("ul.pagination li.page-item.active button"), "2");
     assert_ne!(
         first.texts("div.article-preview h1"),
         second.texts("div.article-preview h1")
@@ -264,4 +264,77 @@ async fn unknown_pages_slugs_and_users_get_the_404_page_in_the_layout() {
         assert_eq!(page.count("footer"), 1);
         assert_eq!(page.text("div.error-page h1"), "404");
     }
+}
+
+#[actix_web::test]
+async fn a_new_tag_shows_in_popular_tags_at_once() {
+    let site = Site::spawn();
+    site.sign_up("tagger").await;
+    // More tags than a short sidebar holds (the demo's 15 and 10 more), each on one article,
+    // then one more that sorts last among them.
+    let fillers: Vec<String> = (1..=10).map(|n| format!("filler-{n:02}")).collect();
+    site.publish("Many tags", "Body", &fillers.join(" ")).await;
+    let before = site
+        .get("/")
+        .await
+        .texts("div.sidebar div.tag-list a.tag-pill");
+    assert!(before.len() >= 25, "{before:?}");
+    site.publish("Tagged anew", "Body", "zz-new-tag").await;
+    let after = site
+        .get("/")
+        .await
+        .texts("div.sidebar div.tag-list a.tag-pill");
+    assert_eq!(after.len(), before.len() + 1, "{after:?}");
+    assert_eq!(after.last().map(String::as_str), Some("zz-new-tag"));
+}
+
+#[actix_web::test]
+async fn page_buttons_are_get_forms_on_the_same_path() {
+    let site = Site::spawn();
+    for (path, action) in [("/", "/"), ("/tag/rust", "/tag/rust")] {
+        let first = site.get(path).await;
+        let form = format!("nav form[method=get][action='{action}']");
+        assert_eq!(first.count(&form), 1, "{path}");
+        assert_eq!(
+            first.text("ul.pagination li.page-item.active button[name=page]"),
+            "1"
+        );
+        let next = first.attr(
+            &format!("{form} li:not(.active) button[name=page]"),
+            "value",
+        );
+        assert_eq!(next, "2");
+        // What the browser asks for when that button is pressed.
+        let second = site.get(&format!("{action}?page={next}")).await;
+        assert_eq!(second.status, 200, "{path}");
+        assert_eq!(
+            second.text("ul.pagination li.page-item.active button[name=page]"),
+            "2"
+        );
+        assert_ne!(
+            first.texts("div.article-preview h1"),
+            second.texts("div.article-preview h1")
+        );
+    }
+    // Your Feed's buttons keep the feed: `/?feed=following&page=N`.
+    site.sign_up("pager").await;
+    for author in ["chen", "dara", "emeka"] {
+        let profile = format!("/profile/{author}");
+        let follow = site
+            .submit(&profile, &format!("{profile}/follow"), &[])
+            .await;
+        assert_eq!(follow.status, 303);
+    }
+    let feed = site.get("/?feed=following").await;
+    let kept = "nav form[method=get][action='/'] input[type=hidden][name=feed]";
+    assert_eq!(feed.attr(kept, "value"), "following");
+    let second = site.get("/?feed=following&page=2").await;
+    assert_eq!(
+        second.text("div.feed-toggle a.nav-link.active"),
+        "Your Feed"
+    );
+    assert_eq!(
+        second.text("ul.pagination li.page-item.active button[name=page]"),
+        "2"
+    );
 }

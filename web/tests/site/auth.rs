@@ -35,9 +35,10 @@ async fn home_for_a_visitor_has_the_layout_banner_tabs_list_and_tags() {
         page.texts("ul.pagination > li.page-item > .page-link"),
         ["1", "2", "3", "…", "6"]
     );
-    assert_eq!(page.count("ul.pagination > li.page-item > a.page-link"), 4);
+    // Each number is a button of a GET form to the list's own path (?page=N there).
+    assert_eq!(page.count("nav form[method=get][action='/'] ul.pagination > li.page-item > button.page-link[name=page]"), 4);
     assert_eq!(
-        page.text("ul.pagination li.page-item.active a.page-link"),
+        page.text("ul.pagination li.page-item.active button.page-link[value='1']"),
         "1"
     );
     assert_eq!(page.text("div.col-md-3 > div.sidebar > p"), "Popular Tags");

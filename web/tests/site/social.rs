@@ -54,9 +54,15 @@ async fn follow_shows_the_author_in_your_feed_and_unfollow_removes_them() {
     site.sign_up("follower").await;
     let feed = site.get("/?feed=following").await;
     assert_eq!(feed.text("div.feed-toggle a.nav-link.active"), "Your Feed");
+    assert!(
+        feed.text("div.empty-feed-message")
+            .starts_with("Your feed is empty."),
+        "{}",
+        feed.text("div.empty-feed-message")
+    );
     assert_eq!(
-        feed.text("div.empty-feed-message"),
-        "No articles are here... yet."
+        feed.text("div.empty-feed-message a[href='/']"),
+        "Global Feed"
     );
 
     let profile = site.get("/profile/chen").await;
@@ -121,6 +127,17 @@ async fn signed_out_buttons_lead_to_sign_in_and_back() {
         format!("/article/{slug}")
     );
 
+    // The comment box's links lead back here once signed in or up.
+    let back = format!("/article/{slug}");
+    assert_eq!(
+        article.attr("#comments a[href^='/login']", "href"),
+        format!("/login?next={back}")
+    );
+    assert_eq!(
+        article.attr("#comments a[href^='/register']", "href"),
+        format!("/register?next={back}")
+    );
+
     let login = site.get(&format!("/login?next=/article/{slug}")).await;
     assert_eq!(
         login.attr("form input[name=next]", "value"),
@@ -167,4 +184,57 @@ async fn signed_out_posts_go_to_sign_in() {
         )
         .await;
     assert_eq!(res.location(), "/login");
+}
+
+#[actix_web::test]
+async fn signing_up_from_an_article_comes_back_to_it() {
+    let site = Site::spawn();
+    let back = "/article/why-your-pagination-query-is-slow";
+    let from = format!("/register?next={back}");
+    let form = site.get(&from).await;
+    assert_eq!(form.attr("form input[name=next]", "value"), back);
+    assert_eq!(
+        form.attr("div.auth-page a[href^='/login']", "href"),
+        format!("/login?next=%2Farticle%2Fwhy-your-pagination-query-is-slow")
+    );
+    let res = site
+        .submit(
+            &from,
+            "/register",
+            &[
+                ("username", "commenter"),
+                ("email", "commenter@site.example"),
+                ("password", "password-123"),
+                ("next", back),
+            ],
+        )
+        .await;
+    assert_eq!((res.status, res.location()), (303, back.to_owned()));
+    let article = site.get(back).await;
+    assert_eq!(article.signed_in_as().as_deref(), Some("commenter"));
+    assert_eq!(article.count("form.comment-form textarea"), 1);
+}
+
+#[actix_web::test]
+async fn a_profile_always_has_its_bio_paragraph() {
+    let site = Site::spawn();
+    site.sign_up("no-bio").await;
+    let profile = site.get("/profile/no-bio").await;
+    assert_eq!(profile.count("div.user-info h4 + p"), 1);
+    assert_eq!(profile.text("div.user-info h4 + p"), "");
+    assert!(!profile.html.html().contains("null"));
+    let res = site
+        .submit(
+            "/settings",
+            "/settings",
+            &[
+                ("username", "no-bio"),
+                ("email", "no-bio@site.example"),
+                ("bio", "Now I have one."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.html.html());
+    let profile = site.get("/profile/no-bio").await;
+    assert_eq!(profile.text("div.user-info h4 + p"), "Now I have one.");
 }

@@ -4,6 +4,7 @@
 
 mod articles;
 mod auth;
+mod expected;
 mod safety;
 mod social;
 

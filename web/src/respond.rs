@@ -1,0 +1,144 @@
+//! How every page handler answers: a rendered page, a redirect, the sign-in page, or the
+//! form again with its errors. One policy for what the experience tier's errors mean to a
+//! page: 401 is "sign in" (the session's token stopped working); 409, 422 and 429 on a write
+//! are form errors; 404, 403 and outages are error pages (`WebError`).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use conduit_clients::{Caller, ClientError};
+use conduit_service::RequestId;
+use conduit_wire::ErrorBody;
+use conduit_wire::pages::Viewer;
+
+use crate::error::WebError;
+use crate::session::{Session, cleared_session, session_cookie};
+
+/// What a page handler answers.
+pub(crate) type Page = Result<HttpResponse, WebError>;
+
+/// The caller of an experience call for this request.
+pub(crate) fn caller<'a>(rid: &'a RequestId, session: &'a Session) -> Caller<'a> {
+    Caller {
+        rid: Some(rid.as_str()),
+        token: session.token.as_deref(),
+        client_addr: Some(&session.client_addr),
+    }
+}
+
+/// A rendered page; a session whose token no longer works (no viewer came back) is
+/// cleared. Pages of a signed-in user are never stored by caches. A visitor's pages carry no
+/// form that needs the CSRF token (their buttons lead to the sign-in page), so they set no
+/// cookie and one stored copy serves every visitor.
+pub(crate) fn render(
+    session: &Session,
+    viewer: Option<&Viewer>,
+    status: StatusCode,
+    page: &impl Template,
+) -> Page {
+    respond(session, viewer, status, page, viewer.is_some())
+}
+
+/// A page with a form for a visitor (sign in, sign up): sets the CSRF cookie when the
+/// visitor has none yet.
+pub(crate) fn render_visitor_form(
+    session: &Session,
+    status: StatusCode,
+    page: &impl Template,
+) -> Page {
+    respond(session, None, status, page, true)
+}
+
+fn respond(
+    session: &Session,
+    viewer: Option<&Viewer>,
+    status: StatusCode,
+    page: &impl Template,
+    forms: bool,
+) -> Page {
+    let html = page
+        .render()
+        .map_err(|e| WebError::Internal(format!("template: {e}")))?;
+    let mut res = HttpResponse::build(status);
+    res.content_type("text/html; charset=utf-8");
+    if forms {
+        for c in session.new_cookies() {
+            res.cookie(c);
+        }
+    }
+    if session.token.is_some() && viewer.is_none() {
+        res.cookie(cleared_session(session.secure));
+    }
+    if viewer.is_some() {
+        res.insert_header(("Cache-Control", "private, no-store"));
+    }
+    Ok(res.body(html))
+}
+
+/// 303 to `to`.
+pub(crate) fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .finish()
+}
+
+/// 303 to the sign-in page, forgetting a token that stopped working (as
+/// [`Session::sign_in_first`] answers where a page needs a signed-in user).
+pub(crate) fn to_sign_in(session: &Session) -> HttpResponse {
+    session.sign_in_first().error_response()
+}
+
+/// 303 to `to`, signed in with `token` (sign in, sign up, a new password).
+pub(crate) fn signed_in_redirect(session: &Session, token: String, to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .cookie(session_cookie(token, session.secure))
+        .finish()
+}
+
+/// What an experience call's error means to a page.
+pub(crate) trait Answer<T> {
+    /// A read or a write whose only failure shown is a page: 401 sends the visitor to sign
+    /// in, the rest are error pages.
+    fn or_sign_in(self, session: &Session) -> Result<T, WebError>;
+
+    /// A form's write: `Ok(Err(lines))` when it was refused for what the form holds (409,
+    /// 422, 429, wrong credentials), to show above the form.
+    fn or_form_errors(self, session: &Session) -> Result<Result<T, Vec<String>>, WebError>;
+}
+
+impl<T> Answer<T> for Result<T, ClientError> {
+    fn or_sign_in(self, session: &Session) -> Result<T, WebError> {
+        self.map_err(|e| match e {
+            ClientError::Api { status: 401, .. } => session.sign_in_first(),
+            other => other.into(),
+        })
+    }
+
+    fn or_form_errors(self, session: &Session) -> Result<Result<T, Vec<String>>, WebError> {
+        match self {
+            Ok(v) => Ok(Ok(v)),
+            Err(ClientError::Api { status: 401, body })
+                if body.errors.contains_key("credentials") =>
+            {
+                Ok(Err(vec!["email or password is invalid".to_owned()]))
+            }
+            Err(ClientError::Api { status: 429, .. }) => Ok(Err(vec![
+                "too many failed sign-in attempts; wait a minute and try again".to_owned(),
+            ])),
+            Err(ClientError::Api {
+                status: 409 | 422,
+                body,
+            }) => Ok(Err(messages(&body))),
+            Err(e) => Err(e).or_sign_in(session),
+        }
+    }
+}
+
+/// "email can't be blank"-style lines from an errors body.
+fn messages(body: &ErrorBody) -> Vec<String> {
+    body.errors
+        .iter()
+        .flat_map(|(k, msgs)| msgs.iter().map(move |m| format!("{k} {m}")))
+        .collect()
+}
