@@ -61,6 +61,36 @@ impl AppState {
     }
 }
 
+/// What [`prepare_database`] did.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The migrations applied (none when the schema was current).
+    pub migrations: Vec<String>,
+    /// What was loaded, when the fixtures were given and the database had no user yet.
+    pub loaded: Option<fixtures::LoadReport>,
+}
+
+/// Makes the database at `url` ready to serve: the pending migrations applied, then
+/// `fixtures` loaded if given and the database holds no user yet (so a second run loads
+/// nothing). How the all-in-one launcher and the test kit prepare theirs; a deployment runs
+/// the same steps as `models migrate` and `models loaddata FILE`.
+pub fn prepare_database(
+    url: &str,
+    fixtures: Option<&conduit_fixtures::Fixtures>,
+) -> Result<Prepared, String> {
+    let mut conn = db::Manager::new(url)
+        .establish()
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    let migrations = db::migrate(&mut conn)?;
+    let loaded = match fixtures {
+        Some(data) if fixtures::is_empty(&mut conn).map_err(|e| e.to_string())? => {
+            Some(fixtures::load(&mut conn, data).map_err(|e| e.to_string())?)
+        }
+        _ => None,
+    };
+    Ok(Prepared { migrations, loaded })
+}
+
 /// Starts the models HTTP server on `listener` with a pool built from `settings`.
 pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server> {
     let db = Database::new(
