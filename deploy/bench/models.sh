@@ -17,7 +17,7 @@ bench_init
 work=$WORK
 
 echo "building (release)..."
-cargo build -q --release -p models -p conduit-fixtures
+cargo build -q --release -p models -p conduit-dataset
 
 # auto_explain logs the plan of every statement slower than the threshold, so the plans
 # printed below are those of the queries the service really runs.
@@ -28,7 +28,7 @@ if [ "$ARTICLES" -gt 0 ]; then
     users=$(( ARTICLES / 100 > 100 ? ARTICLES / 100 : 100 ))
     echo "generating $ARTICLES articles by $users users..."
     start=$(date +%s)
-    ./target/release/conduit-fixtures --users "$users" --articles "$ARTICLES" > "$work/big.json"
+    ./target/release/conduit-dataset --users "$users" --articles "$ARTICLES" > "$work/big.json"
     echo "  generated in $(( $(date +%s) - start )) s ($(du -h "$work/big.json" | cut -f1))"
     start=$(date +%s)
     ./target/release/models loaddata "$work/big.json"

@@ -150,4 +150,208 @@ mod tests {
         assert!(page.contains("<code>/api/articles/{slug}/comments/{id}</code>"));
         assert!(!page.contains("<script"), "works offline, no scripts");
     }
+
+    /// The JSON kinds a schema allows (`$ref`s are objects).
+    fn kinds(schema: &Value) -> Vec<String> {
+        if schema.get("$ref").is_some() {
+            return vec!["object".to_owned()];
+        }
+        match &schema["type"] {
+            Value::String(t) => vec![t.clone()],
+            Value::Array(ts) => ts
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn to(v: impl serde::Serialize) -> Value {
+        serde_json::to_value(v).unwrap()
+    }
+
+    fn kind(v: &Value) -> &'static str {
+        match v {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_i64() => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
+    }
+
+    /// Checks that `schema` (a component of the document) describes `value`, a wire type as
+    /// serialized with every field given: the same property names, each of an allowed JSON
+    /// type, and, for an answer (`every_field_required`), every property required.
+    fn check(name: &str, value: &Value, every_field_required: bool) {
+        let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+        let schema = &doc["components"]["schemas"][name];
+        let props = schema["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name}: no properties"));
+        let fields = value
+            .as_object()
+            .unwrap_or_else(|| panic!("{name}: not an object"));
+        let mut documented: Vec<&String> = props.keys().collect();
+        let mut serialized: Vec<&String> = fields.keys().collect();
+        documented.sort();
+        serialized.sort();
+        assert_eq!(
+            documented, serialized,
+            "{name}: the document's properties and the wire type's fields"
+        );
+        for (field, v) in fields {
+            let allowed = kinds(&props[field]);
+            assert!(
+                allowed
+                    .iter()
+                    .any(|k| k == kind(v) || (k == "number" && kind(v) == "integer")),
+                "{name}.{field}: {} is not one of {allowed:?}",
+                kind(v)
+            );
+        }
+        if every_field_required {
+            let mut required: Vec<&str> = schema["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            required.sort_unstable();
+            let serialized: Vec<&str> = serialized.iter().map(|s| s.as_str()).collect();
+            assert_eq!(
+                required, serialized,
+                "{name}: an answer always has every field"
+            );
+        }
+    }
+
+    #[test]
+    fn the_documents_schemas_are_the_wire_types() {
+        use conduit_wire::api::{
+            Article, ArticleUpdate, Comment, Login, NewArticle, NewComment, NewUser, Profile, User,
+            UserUpdate,
+        };
+        let text = || Some("x".to_owned());
+        let at = chrono::DateTime::from_timestamp_millis(1_700_000_000_000).unwrap();
+        let author = Profile {
+            username: "ada".into(),
+            bio: text(),
+            image: text(),
+            following: true,
+        };
+        let article = Article {
+            slug: "s".into(),
+            title: "t".into(),
+            description: "d".into(),
+            body: text(),
+            tag_list: vec!["a".into()],
+            created_at: at,
+            updated_at: at,
+            favorited: false,
+            favorites_count: 1,
+            author: author.clone(),
+        };
+        let answers = [
+            (
+                "User",
+                to(&User {
+                    email: "e".into(),
+                    token: "t".into(),
+                    username: "u".into(),
+                    bio: text(),
+                    image: text(),
+                }),
+            ),
+            ("Profile", to(&author)),
+            ("Article", to(&article)),
+            (
+                "ArticleInList",
+                to(&Article {
+                    body: None,
+                    ..article.clone()
+                }),
+            ),
+            (
+                "Comment",
+                to(&Comment {
+                    id: 1,
+                    created_at: at,
+                    updated_at: at,
+                    body: "b".into(),
+                    author,
+                }),
+            ),
+        ];
+        for (name, value) in &answers {
+            check(name, value, true);
+        }
+        let both = || Some(text());
+        let requests = [
+            (
+                "Login",
+                to(&Login {
+                    email: text(),
+                    password: text(),
+                }),
+            ),
+            (
+                "NewUser",
+                to(&NewUser {
+                    username: text(),
+                    email: text(),
+                    password: text(),
+                }),
+            ),
+            (
+                "UserUpdate",
+                to(&UserUpdate {
+                    email: both(),
+                    username: both(),
+                    password: both(),
+                    image: both(),
+                    bio: both(),
+                }),
+            ),
+            (
+                "NewArticle",
+                to(&NewArticle {
+                    title: text(),
+                    description: text(),
+                    body: text(),
+                    tag_list: Some(Some(vec!["a".into()])),
+                }),
+            ),
+            (
+                "ArticleUpdate",
+                to(&ArticleUpdate {
+                    title: both(),
+                    description: both(),
+                    body: both(),
+                    tag_list: Some(Some(vec!["a".into()])),
+                }),
+            ),
+            ("NewComment", to(&NewComment { body: text() })),
+        ];
+        for (name, value) in &requests {
+            check(name, value, false);
+        }
+        // Every schema of the document is one of those (or the errors body).
+        let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+        let mut listed: Vec<&str> = doc["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        listed.sort_unstable();
+        let mut checked: Vec<&str> = answers
+            .iter()
+            .chain(&requests)
+            .map(|(n, _)| *n)
+            .chain(["ErrorBody"])
+            .collect();
+        checked.sort_unstable();
+        assert_eq!(listed, checked);
+    }
 }

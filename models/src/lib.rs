@@ -6,9 +6,9 @@
 //! probes requires the internal credential (`conduit_service::internal`): password hashes
 //! and every user's data are here.
 
+pub mod bulk;
 pub mod db;
 pub mod error;
-pub mod fixtures;
 pub mod handlers;
 pub mod queries;
 pub mod settings;
@@ -67,7 +67,7 @@ pub struct Prepared {
     /// The migrations applied (none when the schema was current).
     pub migrations: Vec<String>,
     /// What was loaded, when the fixtures were given and the database had no user yet.
-    pub loaded: Option<fixtures::LoadReport>,
+    pub loaded: Option<bulk::LoadReport>,
 }
 
 /// Makes the database at `url` ready to serve: the pending migrations applied, then
@@ -76,15 +76,15 @@ pub struct Prepared {
 /// the same steps as `models migrate` and `models loaddata FILE`.
 pub fn prepare_database(
     url: &str,
-    fixtures: Option<&conduit_fixtures::Fixtures>,
+    fixtures: Option<&conduit_dataset::Dataset>,
 ) -> Result<Prepared, String> {
     let mut conn = db::Manager::new(url)
         .establish()
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let migrations = db::migrate(&mut conn)?;
     let loaded = match fixtures {
-        Some(data) if fixtures::is_empty(&mut conn).map_err(|e| e.to_string())? => {
-            Some(fixtures::load(&mut conn, data).map_err(|e| e.to_string())?)
+        Some(data) if bulk::is_empty(&mut conn).map_err(|e| e.to_string())? => {
+            Some(bulk::load(&mut conn, data).map_err(|e| e.to_string())?)
         }
         _ => None,
     };

@@ -16,7 +16,7 @@ use conduit_service::lifecycle::serve_until_signalled;
 use conduit_service::main_loop::shutdown_drain;
 use conduit_service::settings::Env;
 use models::db::{Backend, Manager};
-use models::{Settings, fixtures};
+use models::{Settings, bulk};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
@@ -87,18 +87,18 @@ fn migrate(settings: &Settings) -> Result<Vec<String>, String> {
 
 fn loaddata(settings: &Settings, file: &str) -> Result<(), String> {
     let text = std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?;
-    let data: conduit_fixtures::Fixtures =
+    let data: conduit_dataset::Dataset =
         serde_json::from_slice(&text).map_err(|e| format!("{file} is not a fixture file: {e}"))?;
     drop(text);
     let mut conn = connect(settings)?;
-    let report = fixtures::load(&mut conn, &data).map_err(|e| e.to_string())?;
+    let report = bulk::load(&mut conn, &data).map_err(|e| e.to_string())?;
     eprintln!("{file}: {report}");
     Ok(())
 }
 
 fn dumpdata(settings: &Settings) -> Result<(), String> {
     let mut conn = connect(settings)?;
-    let data = fixtures::dump(&mut conn).map_err(|e| e.to_string())?;
+    let data = bulk::dump(&mut conn).map_err(|e| e.to_string())?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     serde_json::to_writer_pretty(&mut out, &data).map_err(|e| e.to_string())?;

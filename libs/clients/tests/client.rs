@@ -20,11 +20,9 @@ struct Models {
 fn spawn_models() -> Models {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("c.sqlite3").display());
-    let mut conn = models::db::Manager::new(&url).establish().unwrap();
-    models::db::migrate(&mut conn).unwrap();
-    let demo: conduit_fixtures::Fixtures =
+    let demo: conduit_dataset::Dataset =
         serde_json::from_str(include_str!("../../../fixtures/demo.json")).unwrap();
-    models::fixtures::load(&mut conn, &demo).unwrap();
+    models::prepare_database(&url, Some(&demo)).unwrap();
     let settings = models::Settings::for_database(&url);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -4,9 +4,9 @@
 mod helpers;
 
 mod articles;
+mod bulk;
 mod comments;
 mod errors;
-mod fixtures;
 mod health;
 mod lists;
 mod queries;

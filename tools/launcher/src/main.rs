@@ -73,7 +73,7 @@ fn signing_key(path: &std::path::Path) -> Result<Secret, String> {
 }
 
 fn prepare_database(url: &str) -> Result<(), String> {
-    let demo: conduit_fixtures::Fixtures =
+    let demo: conduit_dataset::Dataset =
         serde_json::from_str(include_str!("../../../fixtures/demo.json"))
             .map_err(|e| format!("fixtures/demo.json: {e}"))?;
     let prepared = models::prepare_database(url, Some(&demo))?;

@@ -101,12 +101,12 @@ pub async fn run(options: &MatrixOptions) -> Result<Matrix, String> {
             let path = options.out.join(format!("fixtures-{size}.json"));
             let file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
             let mut out = std::io::BufWriter::new(file);
-            let gen_size = conduit_fixtures::generate::Size {
+            let gen_size = conduit_dataset::generate::Size {
                 users: (size / 10).max(10),
                 articles: size,
                 seed: 7,
             };
-            conduit_fixtures::generate::write(gen_size, &mut out).map_err(|e| e.to_string())?;
+            conduit_dataset::generate::write(gen_size, &mut out).map_err(|e| e.to_string())?;
             path
         };
         for &instances in &options.instances {

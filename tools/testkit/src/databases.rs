@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use crate::postgres;
 
 /// The demo data every test database starts with.
-pub fn demo() -> conduit_fixtures::Fixtures {
+pub fn demo() -> conduit_dataset::Dataset {
     serde_json::from_str(include_str!("../../../fixtures/demo.json"))
         .unwrap_or_else(|e| panic!("fixtures/demo.json is not a fixture file: {e}"))
 }

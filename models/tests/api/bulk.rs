@@ -1,6 +1,6 @@
 //! `loaddata` / `dumpdata`.
 
-use models::fixtures;
+use models::bulk;
 
 use crate::helpers::{Backend, connection, demo};
 
@@ -9,10 +9,10 @@ fn loading_twice_adds_nothing_and_dump_round_trips(backend: Backend) {
         return;
     };
     // The test database already holds the demo data: loading it again adds nothing.
-    let report = fixtures::load(&mut conn, &demo()).unwrap();
-    assert_eq!(report, fixtures::LoadReport::default());
+    let report = bulk::load(&mut conn, &demo()).unwrap();
+    assert_eq!(report, bulk::LoadReport::default());
 
-    let dumped = fixtures::dump(&mut conn).unwrap();
+    let dumped = bulk::dump(&mut conn).unwrap();
     let original = demo();
     assert_eq!(dumped.users, original.users);
     assert_eq!(dumped.articles.len(), original.articles.len());
@@ -36,12 +36,12 @@ fn generated_data_loads_and_counters_match(backend: Backend) {
     let Some((mut conn, _guard)) = connection(backend) else {
         return;
     };
-    let data = conduit_fixtures::generate::generate(conduit_fixtures::generate::Size {
+    let data = conduit_dataset::generate::generate(conduit_dataset::generate::Size {
         users: 30,
         articles: 2_500,
         seed: 3,
     });
-    let report = fixtures::load(&mut conn, &data).unwrap();
+    let report = bulk::load(&mut conn, &data).unwrap();
     assert_eq!(report.articles, 2_500);
     assert_eq!(report.users, 30);
     let list = models::queries::articles::list(&mut conn, &Default::default()).unwrap();

@@ -1,4 +1,4 @@
-//! `models loaddata` and `models dumpdata`: fixture files in and out.
+//! `models loaddata` and `models dumpdata`: data set files (`conduit-dataset`) in and out.
 //!
 //! Loading is idempotent: users, follows and favorites are inserted only when missing; an
 //! article whose slug exists is left as it is, with its comments and tags. The stored
@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use conduit_fixtures::{Article, Comment, Favorite, Fixtures, Follow, User};
+use conduit_dataset::{Article, Comment, Dataset, Favorite, Follow, User};
 use conduit_wire::identity::{canonical_email, canonical_username};
 use diesel::prelude::*;
 
@@ -47,7 +47,7 @@ impl std::fmt::Display for LoadReport {
 }
 
 /// Loads a data set; see the module docs.
-pub fn load(conn: &mut DbConnection, data: &Fixtures) -> Result<LoadReport, Error> {
+pub fn load(conn: &mut DbConnection, data: &Dataset) -> Result<LoadReport, Error> {
     conn.transaction(|conn| {
         let users = insert_users(conn, &data.users)?;
         let user_ids: HashMap<String, i64> = users::table
@@ -301,7 +301,7 @@ pub fn recount(conn: &mut DbConnection) -> Result<(), Error> {
 }
 
 /// Reads the whole database as a data set (passwords stay hashed).
-pub fn dump(conn: &mut DbConnection) -> Result<Fixtures, Error> {
+pub fn dump(conn: &mut DbConnection) -> Result<Dataset, Error> {
     type UserRow = (i64, String, String, String, Option<String>, Option<String>);
     let user_rows: Vec<UserRow> = users::table
         .order(users::id)
@@ -417,7 +417,7 @@ pub fn dump(conn: &mut DbConnection) -> Result<Fixtures, Error> {
             created_at: utc(at),
         })
         .collect();
-    Ok(Fixtures {
+    Ok(Dataset {
         users,
         follows,
         articles,
