@@ -8,6 +8,7 @@
 #   deploy/bench/haproxy.sh        (DURATION=10 seconds per case by default)
 #
 # Needs: PostgreSQL server binaries, memcached, haproxy, wrk, curl.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . deploy/bench/lib.sh

@@ -7,6 +7,7 @@
 #
 # Needs: PostgreSQL server binaries, wrk, curl. Everything runs on 127.0.0.1 and is stopped
 # on exit.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . deploy/bench/lib.sh
