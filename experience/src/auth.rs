@@ -100,7 +100,6 @@ impl Tokens {
 /// of an ended session, or of a user who no longer exists.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    /// User id.
     pub id: i64,
     /// The token the caller sent.
     pub token: String,

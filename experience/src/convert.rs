@@ -37,7 +37,6 @@ pub fn article(a: models::Article) -> api::Article {
     }
 }
 
-/// A comment.
 pub fn comment(c: models::Comment) -> api::Comment {
     api::Comment {
         id: c.id,

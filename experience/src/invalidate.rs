@@ -8,7 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
-use conduit_pagecache::PageCache;
+use conduit_cache::PageCache;
 
 /// Middleware of a write: once it succeeded, bump the content generation.
 pub async fn bump_after_write(

@@ -6,26 +6,26 @@
 //! Each `/api` read makes at most one call to models, each write at most two, plus, when the
 //! caller is signed in, one primary-key read that checks the token's session (`auth`).
 
-pub mod api;
-pub mod auth;
-pub mod convert;
+mod api;
+mod auth;
+mod convert;
 pub mod docs;
-pub mod error;
-pub mod invalidate;
-pub mod limiter;
-pub mod pages;
-pub mod passwords;
-pub mod read_cache;
-pub mod settings;
-pub mod validate;
+mod error;
+mod invalidate;
+mod limiter;
+mod pages;
+mod passwords;
+mod read_cache;
+mod settings;
+mod validate;
 
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use conduit_cache::{CacheConfig, PageCache};
 use conduit_clients::{ClientConfig, ClientError, ModelsClient};
-use conduit_pagecache::{CacheConfig, PageCache};
 use conduit_service::settings::Secret;
 use conduit_service::{Metrics, ReadyCheck, health_routes, internal, json, request_context};
 use conduit_wire::ErrorBody;

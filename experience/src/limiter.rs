@@ -32,7 +32,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use conduit_pagecache::{Memcached, MemcachedConfig, sha256_hex};
+use conduit_cache::{Memcached, MemcachedConfig, sha256_hex};
 use sha2::{Digest, Sha256};
 
 /// Most memory the local counts of one limit may hold, in bytes (estimated per entry).
@@ -40,7 +40,7 @@ pub const LOCAL_BUDGET_BYTES: usize = 8 * 1024 * 1024;
 /// The window of the sign-up limit.
 const SIGNUP_WINDOW: Duration = Duration::from_secs(3600);
 
-/// The limiter. Make one per process with [`LoginLimiter::new`], then one handle per worker
+/// The limiter. Make one per process with [`LoginLimiter::with_sign_ups`], then one handle per worker
 /// thread with [`for_worker`](LoginLimiter::for_worker) (memcached connections belong to
 /// their worker's runtime); the local counts are shared by all handles.
 pub struct LoginLimiter {
@@ -51,13 +51,15 @@ pub struct LoginLimiter {
 }
 
 impl LoginLimiter {
-    /// `max` attempts per (account, address) per `window`, four times as many per address;
-    /// shared through `memcached` when given.
+    /// [`with_sign_ups`](Self::with_sign_ups) with the default 20 sign-ups an hour (tests).
+    #[cfg(test)]
     pub fn new(max: u32, window: Duration, memcached: Option<MemcachedConfig>) -> Self {
         Self::with_sign_ups(max, window, 20, memcached)
     }
 
-    /// [`new`](Self::new), allowing `sign_ups` accounts made per address per hour.
+    /// `max` attempts per (account, address) per `window`, four times as many per address,
+    /// and `sign_ups` accounts made per address per hour; shared through `memcached` when
+    /// given.
     pub fn with_sign_ups(
         max: u32,
         window: Duration,

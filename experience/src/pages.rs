@@ -13,7 +13,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use conduit_service::RequestId;
 use conduit_wire::models::{self, ArticleQuery};
 use conduit_wire::pages::{
-    ArticlePage, ArticleView, EditorView, HomePage, HomeQuery, HomeTab, PAGE_SIZE, PageNumber,
+    ArticleListPage, ArticleView, EditorView, HomePage, HomeQuery, HomeTab, PAGE_SIZE, PageNumber,
     ProfileQuery, ProfileTab, ProfileView, SettingsView, Viewer, pages_for,
 };
 
@@ -88,8 +88,8 @@ fn offset_of(page: PageNumber) -> std::result::Result<i64, Error> {
         .ok_or_else(|| Error::status(404, "page", "not found"))
 }
 
-fn article_page(list: models::ArticleList, page: PageNumber) -> ArticlePage {
-    ArticlePage {
+fn list_page(list: models::ArticleList, page: PageNumber) -> ArticleListPage {
+    ArticleListPage {
         articles: list.articles.into_iter().map(convert::summary).collect(),
         articles_count: list.articles_count,
         page: page.get(),
@@ -126,7 +126,7 @@ async fn home(
     Ok(HttpResponse::Ok().json(HomePage {
         viewer: user.viewer(),
         tab,
-        list: article_page(list?, page),
+        list: list_page(list?, page),
         popular_tags: tags?.tags,
     }))
 }
@@ -178,7 +178,7 @@ async fn profile(
         viewer: user.viewer(),
         profile: convert::profile(profile?),
         tab,
-        list: article_page(list?, page),
+        list: list_page(list?, page),
     }))
 }
 

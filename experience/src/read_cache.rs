@@ -22,7 +22,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
-use conduit_pagecache::{LocalStore, Lookup, Outcome, PageCache, PageKey};
+use conduit_cache::{LocalStore, Lookup, Outcome, PageCache, PageKey};
 
 /// How long an untouched answer lives (writes make it stale at once; this bounds memory).
 pub const TTL: Duration = Duration::from_secs(300);

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use conduit_pagecache::CacheConfig;
+use conduit_cache::CacheConfig;
 use conduit_service::internal::InternalCredential;
 use conduit_service::settings::{ConfigError, Secret, Source, optional_secret, required_secret};
 

@@ -8,10 +8,10 @@
 
 pub mod bulk;
 pub mod db;
-pub mod error;
-pub mod handlers;
+mod error;
+mod handlers;
 pub mod queries;
-pub mod settings;
+mod settings;
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -45,13 +45,11 @@ fn version(bytes: &[u8]) -> String {
 /// The versioned URLs the templates link to.
 #[derive(Debug, Clone)]
 pub struct Assets {
-    /// The stylesheet.
     pub css: String,
     /// The editor's tag-input script.
     pub editor_js: String,
     /// The default avatar (used wherever a user has no image).
     pub avatar: String,
-    /// The favicon.
     pub favicon: String,
 }
 

@@ -7,7 +7,7 @@
 //! and are then hits) and stores it when it is a 200 that sets no cookie. Pages of signed-in
 //! users, the sign-in/up forms and every non-GET request pass by. Every HTML response says
 //! which it was in `X-Cache: HIT | MISS | BYPASS`. Invalidation is the experience tier's
-//! generation bump on every write; see `conduit-pagecache`.
+//! generation bump on every write; see `conduit-cache`.
 //!
 //! Pages are stored gzip'd (see `compress`): compressed once when rendered, sent as stored to
 //! every client that takes gzip, unpacked for the rare one that does not.
@@ -18,7 +18,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
-use conduit_pagecache::{Lookup, Outcome, PageCache, PageKey};
+use conduit_cache::{Lookup, Outcome, PageCache, PageKey};
 
 use crate::compress;
 use crate::session::{SECURE_SESSION_COOKIE, SESSION_COOKIE};

@@ -45,7 +45,6 @@ pub enum WebError {
     },
 }
 
-/// Error pages.
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {

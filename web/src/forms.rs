@@ -98,7 +98,6 @@ pub fn local_next(next: &str, fallback: &str) -> String {
 pub struct CheckedForm {
     /// Who sent it.
     pub session: Session,
-    /// Its fields.
     pub form: Form,
 }
 
@@ -124,7 +123,6 @@ impl FromRequest for CheckedForm {
 pub struct SignedInForm {
     /// Who sent it (signed in).
     pub session: Session,
-    /// Its fields.
     pub form: Form,
 }
 

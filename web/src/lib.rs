@@ -23,8 +23,8 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
+use conduit_cache::PageCache;
 use conduit_clients::{ClientConfig, ClientError, ExperienceClient};
-use conduit_pagecache::PageCache;
 use conduit_service::{Metrics, ReadyCheck, health_routes, request_context};
 
 pub use settings::Settings;

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use conduit_wire::api;
-use conduit_wire::pages::{ArticlePage, Viewer};
+use conduit_wire::pages::{ArticleListPage, Viewer};
 
 use crate::assets::Assets;
 use crate::markdown;
@@ -38,7 +38,6 @@ pub(crate) fn profile_href(username: &str) -> String {
 /// The signed-in user in the header.
 #[derive(Debug, Clone)]
 pub struct ViewerView {
-    /// Username.
     pub username: String,
     /// Their profile link.
     pub href: String,
@@ -104,25 +103,16 @@ impl Layout {
 /// An article in a list.
 #[derive(Debug, Clone)]
 pub struct Preview {
-    /// Article link.
     pub href: String,
-    /// Title.
     pub title: String,
-    /// Description.
     pub description: String,
-    /// Tags.
     pub tags: Vec<String>,
-    /// Date shown.
     pub date: String,
-    /// Author name.
     pub author: String,
-    /// Author link.
     pub author_href: String,
-    /// Author avatar.
     pub avatar: String,
     /// Favorited by the viewer.
     pub favorited: bool,
-    /// Favorites count.
     pub count: i64,
     /// Where the favorite button posts.
     pub favorite_action: String,
@@ -234,7 +224,6 @@ pub enum Empty {
 /// A list with its pagination.
 #[derive(Debug, Clone)]
 pub struct ListView {
-    /// The previews.
     pub previews: Vec<Preview>,
     /// Page buttons (empty or one: no pagination shown).
     pub pages: Vec<PageLink>,
@@ -246,7 +235,7 @@ pub struct ListView {
 
 impl ListView {
     /// From a page of articles, paged by `pager`.
-    pub fn new(list: &ArticlePage, pager: Pager, empty: Empty) -> Self {
+    pub fn new(list: &ArticleListPage, pager: Pager, empty: Empty) -> Self {
         Self {
             previews: list.articles.iter().map(Preview::from).collect(),
             pages: page_numbers(list.page, list.pages)

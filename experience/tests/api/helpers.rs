@@ -68,8 +68,8 @@ impl SharedMemcached {
         let (url, guard) = databases::fresh(Backend::Sqlite).unwrap();
         let models = start_models(&url);
         let mut settings = settings(&models);
-        settings.page_cache = conduit_pagecache::CacheConfig::Memcached(
-            conduit_pagecache::MemcachedConfig::parse(&memcached.url()).unwrap(),
+        settings.page_cache = conduit_cache::CacheConfig::Memcached(
+            conduit_cache::MemcachedConfig::parse(&memcached.url()).unwrap(),
         );
         Some(SharedMemcached {
             models,

@@ -39,7 +39,7 @@ pub enum HomeTab {
 
 /// One page of a list, with what pagination needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArticlePage {
+pub struct ArticleListPage {
     /// The articles (no bodies), newest first.
     pub articles: Vec<Article>,
     /// All matches.
@@ -58,7 +58,7 @@ pub struct HomePage {
     /// The tab shown.
     pub tab: HomeTab,
     /// The list.
-    pub list: ArticlePage,
+    pub list: ArticleListPage,
     /// Tags for the sidebar.
     pub popular_tags: Vec<String>,
 }
@@ -95,7 +95,7 @@ pub struct ProfileView {
     /// The tab shown.
     pub tab: ProfileTab,
     /// The list.
-    pub list: ArticlePage,
+    pub list: ArticleListPage,
 }
 
 /// `GET /pages/editor` and `GET /pages/editor/{slug}` (signed in; only the author may edit).

@@ -153,7 +153,7 @@ fn all_in_one_site() -> Result<String, String> {
         actix_web::rt::System::new().block_on(async move {
             let mut it = listeners.into_iter();
             let (lm, le, lw) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
-            let cache = conduit_pagecache::CacheConfig::in_process();
+            let cache = conduit_cache::CacheConfig::in_process();
             let started = (|| {
                 let ms = models::Settings::for_database(&url);
                 let credential = ms.credential()?;

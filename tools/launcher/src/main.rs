@@ -14,7 +14,7 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use conduit_pagecache::CacheConfig;
+use conduit_cache::CacheConfig;
 use conduit_service::settings::{Env, Secret, Source};
 
 /// As in experience's binary: the password-hashing memory goes back to the system.

@@ -25,7 +25,6 @@ struct ArticleViewModel {
     avatar: String,
     /// The viewer favorited it.
     favorited: bool,
-    /// Favorites count.
     count: i64,
     /// The viewer follows the author.
     following: bool,

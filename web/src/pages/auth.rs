@@ -21,9 +21,7 @@ struct AuthTemplate {
     /// Sign up (else sign in).
     register: bool,
     errors: Vec<String>,
-    /// Kept input.
     username: String,
-    /// Kept input.
     email: String,
     /// Where to go once signed in ("" for home).
     next: String,

@@ -27,7 +27,6 @@ struct HomeTemplate {
     tab: &'static str,
     /// The tag of the tag tab.
     tag: Option<String>,
-    /// Its link.
     tag_href: String,
     list: ListView,
     popular_tags: Vec<TagLink>,

@@ -80,14 +80,13 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// Unknown routes.
 pub(crate) async fn not_found() -> Page {
     Err(WebError::NotFound)
 }
 
 /// A list page after the last is not a page (404): it would render empty, and every number
 /// would be one more copy in the page cache.
-fn past_the_last_page(list: &conduit_wire::pages::ArticlePage) -> Result<(), WebError> {
+fn past_the_last_page(list: &conduit_wire::pages::ArticleListPage) -> Result<(), WebError> {
     if list.page > list.pages {
         return Err(WebError::NotFound);
     }

@@ -27,7 +27,6 @@ struct ProfileTemplate {
     /// The viewer follows them.
     following: bool,
     follow_action: String,
-    /// Profile link.
     href: String,
     /// The Favorited Articles tab is shown.
     favorites: bool,

@@ -336,7 +336,7 @@ async fn an_invalid_session_token_counts_as_signed_out_and_is_cleared() {
 #[actix_web::test]
 async fn sign_in_limits_count_each_visitor_not_the_web_tier() {
     let site = Site::spawn_with(
-        conduit_pagecache::CacheConfig::in_process(),
+        conduit_cache::CacheConfig::in_process(),
         |e| {
             e.login_max_failures = 1;
             e.trust_forwarded_for = true;
@@ -383,7 +383,7 @@ async fn sign_in_limits_count_each_visitor_not_the_web_tier() {
 #[actix_web::test]
 async fn a_guesser_elsewhere_cannot_lock_the_owner_out() {
     let site = Site::spawn_with(
-        conduit_pagecache::CacheConfig::Disabled,
+        conduit_cache::CacheConfig::Disabled,
         |_| {},
         |web| web.trust_forwarded_for = true,
     );
@@ -508,7 +508,7 @@ async fn a_new_password_and_sign_out_everywhere_end_the_other_sessions() {
 #[actix_web::test]
 async fn over_https_the_cookies_are_secure_and_host_prefixed() {
     let behind = Site::spawn_with(
-        conduit_pagecache::CacheConfig::in_process(),
+        conduit_cache::CacheConfig::in_process(),
         |_| {},
         |w| w.trust_forwarded_for = true,
     );

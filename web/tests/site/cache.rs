@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use conduit_pagecache::{CacheConfig, MemcachedConfig};
+use conduit_cache::{CacheConfig, MemcachedConfig};
 use conduit_testkit::memcached::Memcached;
 
 use crate::helpers::Site;

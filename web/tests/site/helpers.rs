@@ -4,7 +4,7 @@
 
 use std::net::TcpListener;
 
-use conduit_pagecache::CacheConfig;
+use conduit_cache::CacheConfig;
 use conduit_testkit::databases::{self, Backend, Guard};
 use scraper::{Html, Selector};
 

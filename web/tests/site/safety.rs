@@ -216,7 +216,7 @@ async fn experience_down_gives_a_503_page_in_the_layout() {
         .local_addr()
         .unwrap()
         .port();
-    let cache = conduit_pagecache::CacheConfig::in_process();
+    let cache = conduit_cache::CacheConfig::in_process();
     let site = Site::in_front_of(&format!("http://127.0.0.1:{port}"), None, cache);
     let page = site.get("/").await;
     assert_eq!(page.status, 503);
@@ -252,11 +252,7 @@ async fn a_balancer_with_no_experience_left_gives_the_503_page_and_web_stays_rea
     .unwrap()
     .run();
     actix_web::rt::spawn(server);
-    let site = Site::in_front_of(
-        &balancer,
-        None,
-        conduit_pagecache::CacheConfig::in_process(),
-    );
+    let site = Site::in_front_of(&balancer, None, conduit_cache::CacheConfig::in_process());
     let page = site.get("/").await;
     assert_eq!(page.status, 503);
     assert_eq!(page.text("div.error-page h1"), "503");

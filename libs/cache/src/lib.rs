@@ -1,4 +1,6 @@
-//! The whole-page cache: anonymous pages stored whole, invalidated by a content generation.
+//! The generation cache: what visitors are shown (web's whole pages, experience's API reads)
+//! stored whole and invalidated by a content generation, and the memcached client that the
+//! sign-in limiter shares ([`Memcached`]).
 //!
 //! Every stored page carries the generation it was rendered at; a lookup reads the current
 //! generation and the page together (one memcached multi-get) and serves the page only when

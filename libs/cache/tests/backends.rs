@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use conduit_pagecache::{CacheConfig, Lookup, MemcachedConfig, PageCache, PageKey};
+use conduit_cache::{CacheConfig, Lookup, MemcachedConfig, PageCache, PageKey};
 use conduit_testkit::memcached::Memcached;
 
 const TTL: Duration = Duration::from_secs(60);
@@ -193,7 +193,7 @@ async fn a_page_too_big_to_store_is_skipped_without_opening_the_breaker() {
         return;
     };
     let page = key("/huge");
-    let huge = Bytes::from(vec![b'x'; conduit_pagecache::MAX_PAGE_BYTES + 1]);
+    let huge = Bytes::from(vec![b'x'; conduit_cache::MAX_PAGE_BYTES + 1]);
     for _ in 0..3 {
         match cache.lookup(&page).await {
             Lookup::Miss(Some(g)) => cache.store(&page, g, huge.clone()).await,
