@@ -170,7 +170,7 @@ fn checked_token(req: &HttpRequest) -> Result<Option<Checked>, Error> {
 
 /// The caller of `req`: `None` without a token; the token checked, then its user read and
 /// the session generation compared.
-fn current(req: &HttpRequest) -> Ready<Option<CurrentUser>> {
+fn current(req: &HttpRequest) -> UserFuture<Option<CurrentUser>> {
     let prepared = checked_token(req);
     Box::pin(async move {
         let Some(Checked {
@@ -197,11 +197,12 @@ fn current(req: &HttpRequest) -> Ready<Option<CurrentUser>> {
     })
 }
 
-type Ready<T> = Pin<Box<dyn Future<Output = Result<T, Error>>>>;
+/// What the user extractors return: a boxed future (they call models to read the user).
+type UserFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>>>>;
 
 impl FromRequest for CurrentUser {
     type Error = Error;
-    type Future = Ready<Self>;
+    type Future = UserFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let current = current(req);
@@ -211,7 +212,7 @@ impl FromRequest for CurrentUser {
 
 impl FromRequest for MaybeUser {
     type Error = Error;
-    type Future = Ready<Self>;
+    type Future = UserFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let current = current(req);

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use conduit_servers::procs::{alive, is_root, sh_quote, signal, spawn_sh, wait_gone, wait_ready};
+use conduit_servers::procs::{alive, sh_quote, signal, spawn_sh, wait_gone, wait_ready};
 use conduit_servers::{postgres, procs};
 
 /// The three tiers, in start order.
@@ -212,15 +212,9 @@ impl Stack {
             procs::run(&models_bin, &["loaddata", &fixtures.to_string_lossy()], &db)?;
         }
 
-        let memcached = procs::on_path("memcached")
-            .ok_or("no memcached on PATH (apt-get install memcached)")?;
         let mc_port = distinct_free_port()?;
-        let mut args = vec!["-l", "127.0.0.1", "-U", "0", "-m", "128", "-c", "4096"];
-        if is_root() {
-            args.extend(["-u", "root"]);
-        }
-        let mc_port_s = mc_port.to_string();
-        args.extend(["-p", &mc_port_s]);
+        let (memcached, args) = conduit_servers::memcached::command(mc_port, 128, 4096)?;
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.spawn("memcached", mc_port, &memcached, &args, &[])?;
         let memcached_url = format!("memcache://127.0.0.1:{mc_port}");
 

@@ -1,12 +1,11 @@
 //! A private memcached on a free port, which a test can kill, restart, freeze and thaw.
 //!
-//! The binary is `$CONDUIT_MEMCACHED_BIN` when set, else `memcached` on `PATH`. memcached
-//! refuses to run as root without `-u`, so under root it is told to stay root (it only
-//! listens on 127.0.0.1 and is thrown away). A watchdog stops it if the test process dies.
+//! Run as the local stack runs its own (`conduit_servers::memcached`); a watchdog stops it if
+//! the test process dies.
 
 use std::time::Duration;
 
-use conduit_servers::procs::{free_port, is_root, sh_quote, signal};
+use conduit_servers::procs::{free_port, sh_quote, signal};
 use conduit_servers::{spawn_guarded, wait_for_port};
 
 /// A running memcached; stopped when dropped.
@@ -14,22 +13,6 @@ use conduit_servers::{spawn_guarded, wait_for_port};
 pub struct Memcached {
     port: u16,
     pid: Option<u32>,
-}
-
-fn binary() -> Result<String, String> {
-    if let Ok(bin) = std::env::var("CONDUIT_MEMCACHED_BIN") {
-        return Ok(bin);
-    }
-    let found = std::process::Command::new("sh")
-        .args(["-c", "command -v memcached"])
-        .output()
-        .map_err(|e| format!("cannot run sh: {e}"))?;
-    let path = String::from_utf8_lossy(&found.stdout).trim().to_owned();
-    if path.is_empty() {
-        Err("no memcached on PATH (Debian: apt-get install memcached)".into())
-    } else {
-        Ok(path)
-    }
 }
 
 impl Memcached {
@@ -59,18 +42,20 @@ impl Memcached {
     }
 
     fn launch_once(&mut self) -> Result<(), String> {
-        let bin = binary()?;
+        let (bin, args) = conduit_servers::memcached::command(self.port, 64, 1024)?;
         let dir = tempfile::Builder::new()
             .prefix("conduit-memcached-")
             .tempdir()
             .map_err(|e| format!("cannot make a temporary directory: {e}"))?
             .keep();
-        let user = if is_root() { "-u root " } else { "" };
+        let line: Vec<String> = std::iter::once(bin.to_string_lossy().into_owned())
+            .chain(args)
+            .map(|word| sh_quote(&word))
+            .collect();
         let command = format!(
-            "exec {} {user}-l 127.0.0.1 -p {} -U 0 -m 64 -c 1024 > {}/memcached.log 2>&1",
-            sh_quote(&bin),
-            self.port,
-            dir.display(),
+            "exec {} > {}/memcached.log 2>&1",
+            line.join(" "),
+            dir.display()
         );
         let pid = spawn_guarded(&format!("sh -c {}", sh_quote(&command)), "TERM", &dir)?;
         self.pid = Some(pid);
