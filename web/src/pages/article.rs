@@ -210,39 +210,19 @@ pub(super) async fn delete_comment(
     Ok(redirect(&format!("/article/{}#comments", seg(&slug))))
 }
 
-/// `POST /article/:slug/favorite`: from the article or a list's preview; back to the page
-/// the form was on (`next`).
-pub(super) async fn favorite(
+/// `POST /article/:slug/favorite` (`ON`) and `/unfavorite`: from the article or a list's
+/// preview; back to the page the form was on (`next`).
+pub(super) async fn set_favorite<const ON: bool>(
     state: web::Data<WebState>,
     rid: RequestId,
     slug: web::Path<String>,
-    form: SignedInForm,
-) -> Page {
-    set_favorite(&state, &rid, &slug, form, true).await
-}
-
-/// `POST /article/:slug/unfavorite`.
-pub(super) async fn unfavorite(
-    state: web::Data<WebState>,
-    rid: RequestId,
-    slug: web::Path<String>,
-    form: SignedInForm,
-) -> Page {
-    set_favorite(&state, &rid, &slug, form, false).await
-}
-
-async fn set_favorite(
-    state: &WebState,
-    rid: &RequestId,
-    slug: &str,
     SignedInForm { session, form }: SignedInForm,
-    on: bool,
 ) -> Page {
     state
         .experience
-        .set_favorite(caller(rid, &session), slug, on)
+        .set_favorite(caller(&rid, &session), &slug, ON)
         .await
         .or_sign_in(&session)?;
-    let here = format!("/article/{}", seg(slug));
+    let here = format!("/article/{}", seg(&slug));
     Ok(redirect(&local_next(form.get("next"), &here)))
 }

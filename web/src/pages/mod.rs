@@ -25,12 +25,12 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/profile/{username}")
                 .wrap(list())
-                .get(profile::articles),
+                .get(profile::list::<false>),
         )
         .service(
             web::resource("/profile/{username}/favorites")
                 .wrap(list())
-                .get(profile::favorites),
+                .get(profile::list::<true>),
         )
         .service(
             web::resource("/article/{slug}")
@@ -56,11 +56,11 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/article/{slug}/delete", web::post().to(article::delete))
         .route(
             "/article/{slug}/favorite",
-            web::post().to(article::favorite),
+            web::post().to(article::set_favorite::<true>),
         )
         .route(
             "/article/{slug}/unfavorite",
-            web::post().to(article::unfavorite),
+            web::post().to(article::set_favorite::<false>),
         )
         .route(
             "/article/{slug}/comments",
@@ -72,11 +72,11 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/profile/{username}/follow",
-            web::post().to(profile::follow),
+            web::post().to(profile::set_follow::<true>),
         )
         .route(
             "/profile/{username}/unfollow",
-            web::post().to(profile::unfollow),
+            web::post().to(profile::set_follow::<false>),
         );
 }
 

@@ -71,33 +71,20 @@ impl ProfileTemplate {
     }
 }
 
-/// `GET /profile/:username`.
-pub(super) async fn articles(
+/// `GET /profile/:username` (`FAVORITES` false) and `/profile/:username/favorites`.
+pub(super) async fn list<const FAVORITES: bool>(
     state: web::Data<WebState>,
     rid: RequestId,
     session: Session,
     username: web::Path<String>,
     q: web::Query<ListParams>,
 ) -> Page {
-    let query = ProfileQuery {
-        tab: ProfileTab::Articles,
-        page: q.page,
+    let tab = if FAVORITES {
+        ProfileTab::Favorites
+    } else {
+        ProfileTab::Articles
     };
-    profile_page(&state, &rid, &session, &username, query).await
-}
-
-/// `GET /profile/:username/favorites`.
-pub(super) async fn favorites(
-    state: web::Data<WebState>,
-    rid: RequestId,
-    session: Session,
-    username: web::Path<String>,
-    q: web::Query<ListParams>,
-) -> Page {
-    let query = ProfileQuery {
-        tab: ProfileTab::Favorites,
-        page: q.page,
-    };
+    let query = ProfileQuery { tab, page: q.page };
     profile_page(&state, &rid, &session, &username, query).await
 }
 
@@ -118,41 +105,19 @@ async fn profile_page(
     render(session, view.viewer.as_ref(), StatusCode::OK, &page)
 }
 
-/// `POST /profile/:username/follow`: from the profile or one of their articles; back to
-/// the page the form was on (`next`).
-pub(super) async fn follow(
+/// `POST /profile/:username/follow` (`ON`) and `/unfollow`: from the profile or one of
+/// their articles; back to the page the form was on (`next`).
+pub(super) async fn set_follow<const ON: bool>(
     state: web::Data<WebState>,
     rid: RequestId,
     username: web::Path<String>,
-    form: SignedInForm,
-) -> Page {
-    set_follow(&state, &rid, &username, form, true).await
-}
-
-/// `POST /profile/:username/unfollow`.
-pub(super) async fn unfollow(
-    state: web::Data<WebState>,
-    rid: RequestId,
-    username: web::Path<String>,
-    form: SignedInForm,
-) -> Page {
-    set_follow(&state, &rid, &username, form, false).await
-}
-
-async fn set_follow(
-    state: &WebState,
-    rid: &RequestId,
-    username: &str,
     SignedInForm { session, form }: SignedInForm,
-    on: bool,
 ) -> Page {
     state
         .experience
-        .set_follow(caller(rid, &session), username, on)
+        .set_follow(caller(&rid, &session), &username, ON)
         .await
         .or_sign_in(&session)?;
-    Ok(redirect(&local_next(
-        form.get("next"),
-        &profile_href(username),
-    )))
+    let back = local_next(form.get("next"), &profile_href(&username));
+    Ok(redirect(&back))
 }
