@@ -131,9 +131,11 @@ pub fn run(listener: TcpListener, settings: &Settings) -> std::io::Result<Server
     // Signals are handled by conduit_service::lifecycle (drain first, then stop).
     .disable_signals()
     .listen(listener)?;
-    if let Some(workers) = settings.workers {
-        server = server.workers(workers);
-    }
+    server = server.workers(
+        settings
+            .workers
+            .unwrap_or_else(conduit_service::default_workers),
+    );
     Ok(server.run())
 }
 

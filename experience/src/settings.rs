@@ -43,7 +43,7 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// `BODY_LIMIT`: largest request body in bytes (default 1 MiB).
     pub body_limit: usize,
-    /// `WORKERS`: HTTP worker threads (default: one per core).
+    /// `WORKERS`: HTTP worker threads (default: half the cores, at least one).
     pub workers: Option<usize>,
     /// `MEMCACHED_URL`: the web tier's page cache, whose generation every write bumps
     /// (unset: no page cache). The launcher and tests put a shared in-process store here.

@@ -136,9 +136,9 @@ pub fn run_with_database(
         }
     });
     let body_limit = settings.body_limit;
-    let workers = settings.workers.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
-    });
+    let workers = settings
+        .workers
+        .unwrap_or_else(conduit_service::default_workers);
     // Blocking threads beyond the pool size would only queue on the pool's lock; keeping
     // them equal to it (split across workers) halved the context switches under load.
     let blocking = pool_size.div_ceil(workers).max(1);

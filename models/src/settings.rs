@@ -23,7 +23,7 @@ pub struct Settings {
     pub pool_timeout: Duration,
     /// `BODY_LIMIT`: largest request body in bytes (default 1 MiB).
     pub body_limit: usize,
-    /// `WORKERS`: HTTP worker threads (default: one per core).
+    /// `WORKERS`: HTTP worker threads (default: half the cores, at least one).
     pub workers: Option<usize>,
     /// `INTERNAL_CREDENTIAL` (or `_FILE`; `INTERNAL_CREDENTIAL_PREVIOUS` while rotating): what
     /// every caller but a probe must present. Required to serve; the one-shot commands

@@ -22,7 +22,7 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// `BODY_LIMIT`: largest form body in bytes (default 1 MiB).
     pub body_limit: usize,
-    /// `WORKERS`: HTTP worker threads (default: one per core).
+    /// `WORKERS`: HTTP worker threads (default: half the cores, at least one).
     pub workers: Option<usize>,
     /// `MEMCACHED_URL`: the whole-page cache (unset: no page cache, every page rendered).
     /// The launcher and tests put an in-process store shared with experience here.
