@@ -15,19 +15,24 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Every line of the `sh` blocks of README.md and docs/*.md, with the file it is in.
-fn shown_commands() -> Vec<(String, String)> {
+/// README.md and docs/*.md.
+fn doc_files() -> Vec<PathBuf> {
     let root = repo();
-    let mut files = vec![root.join("README.md")];
     let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "md"))
         .collect();
     docs.sort();
-    files.extend(docs);
+    docs.insert(0, root.join("README.md"));
+    docs
+}
+
+/// Every line of the `sh` blocks of README.md and docs/*.md, with the file it is in.
+fn shown_commands() -> Vec<(String, String)> {
+    let root = repo();
     let mut lines = Vec::new();
-    for file in files {
+    for file in doc_files() {
         let text = std::fs::read_to_string(&file).unwrap();
         let name = file.strip_prefix(&root).unwrap().display().to_string();
         let mut in_sh = false;
@@ -158,16 +163,8 @@ fn every_command_the_docs_show_exists() {
 
 #[test]
 fn every_link_between_the_docs_leads_to_a_file() {
-    let root = repo();
-    let mut files = vec![root.join("README.md")];
-    files.extend(
-        std::fs::read_dir(root.join("docs"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "md")),
-    );
     let mut broken = Vec::new();
-    for file in &files {
+    for file in &doc_files() {
         let text = std::fs::read_to_string(file).unwrap();
         for link in text
             .split("](")

@@ -38,6 +38,31 @@ pub fn spawn_guarded(command: &str, stop_signal: &str, cleanup_dir: &Path) -> Re
     }
 }
 
+/// Starts the server `program` with `args` (each word quoted for the shell), its output in
+/// `log`, under [`spawn_guarded`]; returns its process id.
+pub fn spawn_server(
+    program: &Path,
+    args: &[String],
+    log: &Path,
+    stop_signal: &str,
+    cleanup_dir: &Path,
+) -> Result<u32, String> {
+    let words: Vec<String> = std::iter::once(program.to_string_lossy().into_owned())
+        .chain(args.iter().cloned())
+        .map(|word| sh_quote(&word))
+        .collect();
+    let server = format!(
+        "exec {} > {} 2>&1",
+        words.join(" "),
+        sh_quote(&log.to_string_lossy())
+    );
+    spawn_guarded(
+        &format!("sh -c {}", sh_quote(&server)),
+        stop_signal,
+        cleanup_dir,
+    )
+}
+
 /// Waits until `addr` accepts TCP connections (`true`) or `timeout` passes (`false`).
 pub fn wait_for_port(addr: &str, timeout: std::time::Duration) -> bool {
     let deadline = std::time::Instant::now() + timeout;

@@ -9,5 +9,5 @@ pub mod memcached;
 pub mod postgres;
 pub mod procs;
 
-pub use guarded::{spawn_guarded, wait_for_port};
+pub use guarded::{spawn_guarded, spawn_server, wait_for_port};
 pub use procs::{free_port, signal};

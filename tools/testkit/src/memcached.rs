@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use conduit_servers::procs::{free_port, sh_quote, signal};
-use conduit_servers::{spawn_guarded, wait_for_port};
+use conduit_servers::procs::{free_port, signal};
+use conduit_servers::{spawn_server, wait_for_port};
 
 /// A running memcached; stopped when dropped.
 #[derive(Debug)]
@@ -48,16 +48,7 @@ impl Memcached {
             .tempdir()
             .map_err(|e| format!("cannot make a temporary directory: {e}"))?
             .keep();
-        let line: Vec<String> = std::iter::once(bin.to_string_lossy().into_owned())
-            .chain(args)
-            .map(|word| sh_quote(&word))
-            .collect();
-        let command = format!(
-            "exec {} > {}/memcached.log 2>&1",
-            line.join(" "),
-            dir.display()
-        );
-        let pid = spawn_guarded(&format!("sh -c {}", sh_quote(&command)), "TERM", &dir)?;
+        let pid = spawn_server(&bin, &args, &dir.join("memcached.log"), "TERM", &dir)?;
         self.pid = Some(pid);
         if !wait_for_port(&self.addr(), Duration::from_secs(10)) {
             return Err(format!(

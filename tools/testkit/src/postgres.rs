@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 
-use conduit_servers::procs::{free_port, sh_quote};
-use conduit_servers::{postgres, spawn_guarded};
+use conduit_servers::procs::free_port;
+use conduit_servers::{postgres, spawn_server};
 
 /// A running throwaway cluster.
 #[derive(Debug)]
@@ -123,17 +123,8 @@ fn start() -> Result<Cluster, String> {
             "shared_buffers=64MB",
         ],
     );
-    let line: Vec<String> = std::iter::once(program.to_string_lossy().into_owned())
-        .chain(args)
-        .map(|word| sh_quote(&word))
-        .collect();
-    let server = format!(
-        "exec {} > {} 2>&1",
-        line.join(" "),
-        sh_quote(&log_path(&dir).to_string_lossy())
-    );
     // SIGINT is PostgreSQL's "fast shutdown".
-    spawn_guarded(&format!("sh -c {}", sh_quote(&server)), "INT", &dir)?;
+    spawn_server(&program, &args, &log_path(&dir), "INT", &dir)?;
 
     let cluster = Cluster { port };
     let deadline = Instant::now() + Duration::from_secs(30);
