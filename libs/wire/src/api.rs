@@ -7,7 +7,7 @@
 //! explicit `null` from an absent field where the spec treats them differently.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// `{"user": ...}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,10 +202,10 @@ pub struct Article {
     /// Tags, sorted.
     pub tag_list: Vec<String>,
     /// Creation time.
-    #[serde(with = "millis")]
+    #[serde(with = "crate::time::millis")]
     pub created_at: DateTime<Utc>,
     /// Last update time.
-    #[serde(with = "millis")]
+    #[serde(with = "crate::time::millis")]
     pub updated_at: DateTime<Utc>,
     /// Whether the caller favorited it.
     pub favorited: bool,
@@ -240,10 +240,10 @@ pub struct Comment {
     /// Id, for deleting it.
     pub id: i64,
     /// Creation time.
-    #[serde(with = "millis")]
+    #[serde(with = "crate::time::millis")]
     pub created_at: DateTime<Utc>,
     /// Last update time.
-    #[serde(with = "millis")]
+    #[serde(with = "crate::time::millis")]
     pub updated_at: DateTime<Utc>,
     /// Text.
     pub body: String,
@@ -263,24 +263,6 @@ pub struct Comments {
 pub struct Tags {
     /// Every tag in use.
     pub tags: Vec<String>,
-}
-
-/// Timestamps as `2016-02-18T03:22:56.637Z`.
-pub mod millis {
-    use super::*;
-
-    /// Writes the time with exactly three fractional digits and `Z`.
-    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&t.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
-    }
-
-    /// Reads any RFC 3339 time.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        let s = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(serde::de::Error::custom)
-    }
 }
 
 fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>

@@ -9,5 +9,6 @@ pub mod error;
 pub mod identity;
 pub mod models;
 pub mod pages;
+pub mod time;
 
 pub use error::ErrorBody;

@@ -183,8 +183,10 @@ pub struct ArticleSummary {
     /// Tags, sorted.
     pub tag_list: Vec<String>,
     /// Creation time (UTC).
+    #[serde(with = "crate::time::micros")]
     pub created_at: DateTime<Utc>,
     /// Last update time (UTC).
+    #[serde(with = "crate::time::micros")]
     pub updated_at: DateTime<Utc>,
     /// Whether the viewer favorited it.
     pub favorited: bool,
@@ -254,8 +256,10 @@ pub struct Comment {
     /// Database id.
     pub id: i64,
     /// Creation time (UTC).
+    #[serde(with = "crate::time::micros")]
     pub created_at: DateTime<Utc>,
     /// Last update time (UTC).
+    #[serde(with = "crate::time::micros")]
     pub updated_at: DateTime<Utc>,
     /// Text.
     pub body: String,

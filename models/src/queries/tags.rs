@@ -16,9 +16,10 @@ pub fn in_use(conn: &mut DbConnection, limit: Option<i64>) -> Result<Vec<String>
         .filter(tags::articles_count.gt(0))
         .order((tags::articles_count.desc(), tags::name.asc()))
         .select(tags::name);
+    // A hot read: on the concrete connection (see `per_backend!`).
     Ok(match limit {
-        Some(n) => query.limit(n).load(conn)?,
-        None => query.load(conn)?,
+        Some(n) => per_backend!(conn, |c| query.limit(n).load(c))?,
+        None => per_backend!(conn, |c| query.load(c))?,
     })
 }
 

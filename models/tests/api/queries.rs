@@ -96,6 +96,45 @@ fn list_statement_count_does_not_grow_with_the_page(backend: Backend) {
     });
 }
 
+fn the_sites_list_is_two_statements_with_its_total(backend: Backend) {
+    in_transaction(backend, |conn| {
+        let viewer = user(conn, "q-site");
+        article(conn, viewer, "Counted on the site", &[]);
+        let total: i64 = {
+            use diesel::prelude::*;
+            models::db::schema::articles::table
+                .count()
+                .get_result(conn)
+                .unwrap()
+        };
+        for who in [None, Some(viewer)] {
+            let query = |offset| ArticleQuery {
+                limit: Some(2),
+                offset: Some(offset),
+                viewer: who,
+                ..Default::default()
+            };
+            let mut page = None;
+            let n = statements(conn, |c| page = Some(articles::list(c, &query(0)).unwrap()));
+            let page = page.unwrap();
+            assert_eq!(n, 2, "the page with its total, then its articles ({who:?})");
+            assert_eq!((page.articles.len(), page.articles_count), (2, total));
+            let past = articles::list(conn, &query(total)).unwrap();
+            assert_eq!((past.articles.len(), past.articles_count), (0, total));
+        }
+    });
+}
+
+#[test]
+fn the_sites_list_is_two_statements_with_its_total_sqlite() {
+    the_sites_list_is_two_statements_with_its_total(Backend::Sqlite);
+}
+
+#[test]
+fn the_sites_list_is_two_statements_with_its_total_postgres() {
+    the_sites_list_is_two_statements_with_its_total(Backend::Postgres);
+}
+
 fn an_article_is_one_statement_for_anyone(backend: Backend) {
     in_transaction(backend, |conn| {
         let viewer = user(conn, "q-reader");

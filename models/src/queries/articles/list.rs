@@ -13,6 +13,7 @@ use super::read::summaries;
 use crate::db::DbConnection;
 use crate::db::schema::{article_tags, articles, favorites, follows, site_counters, tags, users};
 use crate::error::Error;
+use crate::per_backend;
 
 /// Largest page a list returns.
 pub const MAX_LIMIT: i64 = 100;
@@ -91,9 +92,11 @@ pub fn list(conn: &mut DbConnection, q: &ArticleQuery) -> Result<ArticleList, Er
     .count()
         <= 1;
     let (ids, articles_count) = if single {
-        let ids = page.single_filter(conn, tag, filters)?;
-        let count = match totals.as_slice() {
-            [n] => *n,
+        let (ids, site_total) = page.single_filter(conn, tag, filters)?;
+        let count = match (totals.as_slice(), site_total) {
+            ([n], _) => *n,
+            (_, Some(n)) => n,
+            // The whole site's list past its last page.
             _ => site_count(conn)?,
         };
         (ids, count)
@@ -116,8 +119,12 @@ struct Page {
 }
 
 impl Page {
-    /// Ids of one page for at most one filter; each arm is a plain query, so its prepared
-    /// statement is cached, and each is one range scan of the filter's index.
+    /// Ids of one page for at most one filter; each arm is a plain query run on the concrete
+    /// connection, so its prepared statement is cached and found by type, and each is one
+    /// range scan of the filter's index.
+    ///
+    /// Without a filter, the stored total of the site comes in the same statement (a
+    /// scalar subquery on `site_counters`' key), when the page has any row.
     ///
     /// (Folding this into the hydration as `id = ANY(SELECT ... LIMIT $n)` saves a round
     /// trip, but a generic plan cannot see the LIMIT and chose a sequential scan of the
@@ -127,11 +134,11 @@ impl Page {
         conn: &mut DbConnection,
         tag: Option<i64>,
         f: Filters,
-    ) -> Result<Vec<i64>, Error> {
+    ) -> Result<(Vec<i64>, Option<i64>), Error> {
         let Page { limit, offset } = self;
         let newest = (articles::created_at.desc(), articles::id.desc());
         let ids = if let Some(tag) = tag {
-            article_tags::table
+            let ids = article_tags::table
                 .filter(article_tags::tag_id.eq(tag))
                 .select(article_tags::article_id)
                 .order((
@@ -139,10 +146,10 @@ impl Page {
                     article_tags::article_id.desc(),
                 ))
                 .limit(limit)
-                .offset(offset)
-                .load(conn)?
+                .offset(offset);
+            per_backend!(conn, |c| ids.load(c))?
         } else if let Some(user) = f.favorited {
-            favorites::table
+            let ids = favorites::table
                 .filter(favorites::user_id.eq(user))
                 .select(favorites::article_id)
                 .order((
@@ -150,33 +157,35 @@ impl Page {
                     favorites::article_id.desc(),
                 ))
                 .limit(limit)
-                .offset(offset)
-                .load(conn)?
+                .offset(offset);
+            per_backend!(conn, |c| ids.load(c))?
         } else if let Some(author) = f.author {
-            articles::table
+            let ids = articles::table
                 .filter(articles::author_id.eq(author))
                 .select(articles::id)
                 .order(newest)
                 .limit(limit)
-                .offset(offset)
-                .load(conn)?
+                .offset(offset);
+            per_backend!(conn, |c| ids.load(c))?
         } else if let Some(viewer) = f.feed {
-            articles::table
+            let ids = articles::table
                 .filter(articles::author_id.eq_any(followed_by(viewer)))
                 .select(articles::id)
                 .order(newest)
                 .limit(limit)
-                .offset(offset)
-                .load(conn)?
+                .offset(offset);
+            per_backend!(conn, |c| ids.load(c))?
         } else {
-            articles::table
-                .select(articles::id)
+            let page = articles::table
+                .select((articles::id, site_total().single_value()))
                 .order(newest)
                 .limit(limit)
-                .offset(offset)
-                .load(conn)?
+                .offset(offset);
+            let rows: Vec<(i64, Option<i64>)> = per_backend!(conn, |c| page.load(c))?;
+            let total = rows.first().and_then(|(_, total)| *total);
+            return Ok((rows.into_iter().map(|(id, _)| id).collect(), total));
         };
-        Ok(ids)
+        Ok((ids, None))
     }
 
     /// Ids of one page and the exact count, for two or more filters.
@@ -318,13 +327,15 @@ fn in_feed_of(viewer: i64) -> _ {
         .select(articles::id)
 }
 
-fn site_count(conn: &mut DbConnection) -> Result<i64, Error> {
-    Ok(site_counters::table
+#[diesel::dsl::auto_type]
+fn site_total() -> _ {
+    site_counters::table
         .filter(site_counters::name.eq("articles"))
         .select(site_counters::value)
-        .first(conn)
-        .optional()?
-        .unwrap_or(0))
+}
+
+fn site_count(conn: &mut DbConnection) -> Result<i64, Error> {
+    Ok(site_total().first(conn).optional()?.unwrap_or(0))
 }
 
 fn tag_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<(i64, i64)>, Error> {

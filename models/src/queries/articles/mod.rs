@@ -15,7 +15,7 @@ pub use list::list;
 pub use read::summaries;
 pub use slugs::slugify;
 
-use self::read::{HydratedRow, SUMMARY_COLUMNS, hydrated, to_summaries};
+use self::read::{HydratedRow, SUMMARY_COLUMNS, anonymous, hydrated, to_summaries, unflagged};
 use self::slugs::{base_of, unique_slug};
 use super::profiles::PROFILE_COLUMNS;
 use super::tags::{normalize, set_for_article};
@@ -23,6 +23,7 @@ use super::{now, require};
 use crate::db::DbConnection;
 use crate::db::schema::{article_tags, articles, favorites, follows, site_counters, tags, users};
 use crate::error::Error;
+use crate::per_backend;
 
 /// Creates an article with a unique slug made from its title.
 pub fn create(conn: &mut DbConnection, new: &NewArticle) -> Result<Article, Error> {
@@ -62,20 +63,29 @@ pub fn create(conn: &mut DbConnection, new: &NewArticle) -> Result<Article, Erro
 
 /// A whole article, with the viewer's flags.
 pub fn get(conn: &mut DbConnection, slug: &str, viewer: Option<i64>) -> Result<Article, Error> {
-    // One statement: the summary's joins (see `summaries`) by slug, with the body.
-    let row: Option<(HydratedRow, String)> = hydrated!(viewer.unwrap_or(-1))
-        .filter(articles::slug.eq(slug))
-        .select((
-            (
-                SUMMARY_COLUMNS,
-                PROFILE_COLUMNS,
-                favorites::user_id.nullable(),
-                follows::follower_id.nullable(),
-            ),
-            articles::body,
-        ))
-        .first(conn)
-        .optional()?;
+    // One statement: the summary's joins (see `summaries`) by slug, with the body; a hot
+    // read, so on the concrete connection (see `per_backend!`).
+    let row: Option<(HydratedRow, String)> = match viewer {
+        Some(viewer) => {
+            let query = hydrated!(viewer).filter(articles::slug.eq(slug)).select((
+                (
+                    SUMMARY_COLUMNS,
+                    PROFILE_COLUMNS,
+                    favorites::user_id.nullable(),
+                    follows::follower_id.nullable(),
+                ),
+                articles::body,
+            ));
+            per_backend!(conn, |c| query.first(c).optional())?
+        }
+        None => {
+            let query = anonymous!()
+                .filter(articles::slug.eq(slug))
+                .select(((SUMMARY_COLUMNS, PROFILE_COLUMNS), articles::body));
+            per_backend!(conn, |c| query.first(c).optional())?
+                .map(|(row, body)| (unflagged(row), body))
+        }
+    };
     let (row, body) = row.ok_or(Error::NotFound("article"))?;
     let summary = to_summaries(vec![row])
         .pop()
