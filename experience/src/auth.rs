@@ -137,64 +137,103 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, Error> {
     Ok((!token.is_empty()).then(|| token.to_owned()))
 }
 
-/// A token whose signature and times are checked, with what reading its user needs.
-struct Checked {
-    state: web::Data<crate::AppState>,
-    token: String,
-    id: i64,
+/// A token whose signature and times are checked; whether its session is still current
+/// needs its user, read from models ([`SignedIn::resolve`], or with a read's flags in
+/// `shared`).
+#[derive(Debug)]
+pub struct SignedIn {
+    /// The user id the token names.
+    pub id: i64,
     generation: i64,
-    rid: Option<conduit_service::RequestId>,
+    token: String,
+}
+
+impl SignedIn {
+    /// The signed-in caller, once `user` (the token's, read for this request) shows the
+    /// token's session is current; 401 "is invalid" otherwise.
+    pub fn confirm(self, user: conduit_wire::models::User) -> Result<CurrentUser, Error> {
+        if user.id != self.id || user.session_generation != self.generation {
+            return Err(Error::TokenInvalid);
+        }
+        Ok(CurrentUser {
+            id: self.id,
+            token: self.token,
+            user,
+        })
+    }
+
+    /// Reads the token's user and confirms the session.
+    pub async fn resolve(
+        self,
+        state: &crate::AppState,
+        rid: Option<&str>,
+    ) -> Result<CurrentUser, Error> {
+        match state.models.get_user(rid, self.id).await {
+            Ok(user) => self.confirm(user),
+            Err(e) => Err(not_found_is_invalid(e)),
+        }
+    }
+}
+
+/// A models error about the token's user: "not found" is a valid signature for a user who
+/// no longer exists, so the token is invalid.
+pub fn not_found_is_invalid(e: conduit_clients::ClientError) -> Error {
+    if e.is_not_found() {
+        Error::TokenInvalid
+    } else {
+        e.into()
+    }
 }
 
 /// The token of `req` with its signature and times checked; `None` without one.
-fn checked_token(req: &HttpRequest) -> Result<Option<Checked>, Error> {
+fn checked_token(req: &HttpRequest) -> Result<Option<SignedIn>, Error> {
     let Some(token) = bearer(req)? else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<crate::AppState>>()
-        .cloned()
-        .ok_or_else(|| Error::Internal("no app state".into()))?;
+    let state = state_of(req)?;
     let (id, generation) = state.tokens.verify(&token)?;
-    let rid = conduit_service::RequestId::from_request(req, &mut Payload::None)
-        .into_inner()
-        .ok();
-    Ok(Some(Checked {
-        state,
-        token,
+    Ok(Some(SignedIn {
         id,
         generation,
-        rid,
+        token,
     }))
+}
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<crate::AppState>, Error> {
+    req.app_data::<web::Data<crate::AppState>>()
+        .cloned()
+        .ok_or_else(|| Error::Internal("no app state".into()))
 }
 
 /// The caller of `req`: `None` without a token; the token checked, then its user read and
 /// the session generation compared.
 fn current(req: &HttpRequest) -> UserFuture<Option<CurrentUser>> {
-    let prepared = checked_token(req);
+    let prepared = checked_token(req).and_then(|signed| Ok((signed, state_of(req)?)));
+    let rid = conduit_service::RequestId::from_request(req, &mut Payload::None)
+        .into_inner()
+        .ok();
     Box::pin(async move {
-        let Some(Checked {
-            state,
-            token,
-            id,
-            generation,
-            rid,
-        }) = prepared?
-        else {
+        let (Some(signed), state) = prepared? else {
             return Ok(None);
         };
         let rid = rid.as_ref().map(conduit_service::RequestId::as_str);
-        let user = match state.models.get_user(rid, id).await {
-            Ok(user) => user,
-            // A valid signature for a user that no longer exists.
-            Err(e) if e.is_not_found() => return Err(Error::TokenInvalid),
-            Err(e) => return Err(e.into()),
-        };
-        if user.session_generation != generation {
-            return Err(Error::TokenInvalid);
-        }
-        Ok(Some(CurrentUser { id, token, user }))
+        signed.resolve(&state, rid).await.map(Some)
     })
+}
+
+/// The caller's token checked, its user not read yet: for the reads that share what every
+/// reader sees and read the user with the reader's own flags (`shared`). `None` is
+/// anonymous; a bad token is a 401, as for [`MaybeUser`].
+#[derive(Debug)]
+pub struct Viewer(pub Option<SignedIn>);
+
+impl FromRequest for Viewer {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(checked_token(req).map(Viewer))
+    }
 }
 
 /// What the user extractors return: a boxed future (they call models to read the user).

@@ -17,6 +17,7 @@ mod pages;
 mod passwords;
 mod read_cache;
 mod settings;
+mod shared;
 mod validate;
 
 use std::net::TcpListener;

@@ -21,7 +21,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use conduit_cache::{LocalStore, Lookup, Outcome, PageCache, PageKey};
 
 /// How long an untouched answer lives (writes make it stale at once; this bounds memory).
@@ -66,10 +66,19 @@ fn kind(req: &ServiceRequest) -> Kind {
     if req.headers().contains_key(header::AUTHORIZATION) {
         return Kind::Unkept;
     }
+    match anonymous_key(req.path(), req.query_string()) {
+        Some(key) => Kind::Anonymous(key),
+        None => Kind::Unkept,
+    }
+}
+
+/// The key of an anonymous read of `path?query`; `None` for a query with a parameter no
+/// endpoint reads or one given twice.
+fn anonymous_key(path: &str, query: &str) -> Option<PageKey> {
     let mut params: Vec<(String, String)> = Vec::new();
-    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         if !PARAMS.contains(&name.as_ref()) || params.iter().any(|(n, _)| *n == name) {
-            return Kind::Unkept;
+            return None;
         }
         params.push((name.into_owned(), value.into_owned()));
     }
@@ -78,7 +87,43 @@ fn kind(req: &ServiceRequest) -> Kind {
     let query = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params)
         .finish();
-    Kind::Anonymous(PageKey::api(req.path(), &query))
+    Some(PageKey::api(path, &query))
+}
+
+/// Where a signed-in read finds the answer an anonymous read of the same request gets
+/// (`shared`): the cache and that request's key. `None` when the cache is off or the
+/// query is one it never keeps.
+pub fn shared_slot(req: &HttpRequest) -> Option<(web::Data<PageCache>, PageKey)> {
+    if !req.app_data::<web::Data<Enabled>>().is_some_and(|on| on.0) {
+        return None;
+    }
+    let cache = req.app_data::<web::Data<PageCache>>()?.clone();
+    Some((cache, anonymous_key(req.path(), req.query_string())?))
+}
+
+/// The anonymous answer under `key`: the kept one, else `fill`'s, kept at the generation
+/// the lookup saw (as the middleware keeps an anonymous read's).
+pub async fn anonymous_answer<E>(
+    cache: &PageCache,
+    key: &PageKey,
+    fill: impl Future<Output = Result<web::Bytes, E>>,
+) -> Result<web::Bytes, E> {
+    match cache.lookup(key).await {
+        Lookup::Hit(body) => {
+            cache.record(Outcome::Hit);
+            Ok(body)
+        }
+        Lookup::Miss(Some(generation)) => {
+            cache.record(Outcome::Miss);
+            let body = fill.await?;
+            cache.store(key, generation, body.clone()).await;
+            Ok(body)
+        }
+        Lookup::Miss(None) | Lookup::Unavailable => {
+            cache.record(Outcome::Bypass);
+            fill.await
+        }
+    }
 }
 
 /// Middleware: serves anonymous `GET /api` reads from the cache, stores fresh 200s.

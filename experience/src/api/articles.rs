@@ -1,18 +1,18 @@
 //! Articles, the feed, favorites, comments and tags.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use conduit_service::RequestId;
 use conduit_wire::api::{
-    ArticleEnvelope, ArticleUpdate, Articles, CommentEnvelope, Comments, NewArticle, NewComment,
-    Tags,
+    Article, ArticleEnvelope, ArticleUpdate, Articles, CommentEnvelope, Comments, NewArticle,
+    NewComment, Profile, Tags,
 };
-use conduit_wire::models;
+use conduit_wire::models::{self, Viewing, ViewingQuery};
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::{CurrentUser, MaybeUser, Viewer};
 use crate::error::Error;
 use crate::validate::{self, Check};
-use crate::{AppState, convert};
+use crate::{AppState, convert, shared};
 
 type Result = std::result::Result<HttpResponse, Error>;
 
@@ -65,9 +65,10 @@ fn articles(list: models::ArticleList) -> Articles {
 }
 
 pub async fn list_articles(
+    req: HttpRequest,
     state: web::Data<AppState>,
     rid: RequestId,
-    viewer: MaybeUser,
+    viewer: Viewer,
     params: web::Query<ListParams>,
 ) -> Result {
     let (limit, offset) = paging(params.limit.as_deref(), params.offset.as_deref())?;
@@ -79,15 +80,44 @@ pub async fn list_articles(
         author: given(params.author),
         favorited: given(params.favorited),
         feed: None,
-        viewer: viewer.id(),
+        viewer: None,
         limit: Some(limit),
         offset: Some(offset),
     };
-    let list = state
-        .models
-        .list_articles(Some(rid.as_str()), &query)
-        .await?;
-    Ok(HttpResponse::Ok().json(articles(list)))
+    let rid = Some(rid.as_str());
+    let fetch = |viewer| {
+        let query = models::ArticleQuery {
+            viewer,
+            ..query.clone()
+        };
+        let state = &state;
+        async move { Ok(articles(state.models.list_articles(rid, &query).await?)) }
+    };
+    let ask = |list: &Articles| ViewingQuery {
+        slugs: list.articles.iter().map(|a| a.slug.clone()).collect(),
+        authors: authors(list.articles.iter().map(|a| &a.author)),
+    };
+    let apply = |list: &mut Articles, flags: &Viewing| {
+        for article in &mut list.articles {
+            set_flags(article, flags);
+        }
+    };
+    let list = shared::read(&req, &state, rid, viewer, fetch, ask, apply).await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// The distinct usernames of `profiles`.
+fn authors<'a>(profiles: impl Iterator<Item = &'a Profile>) -> Vec<String> {
+    let mut names: Vec<String> = profiles.map(|p| p.username.clone()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// The reader's flags on an article shared by every reader.
+fn set_flags(article: &mut Article, flags: &Viewing) {
+    article.favorited = flags.favorited.contains(&article.slug);
+    article.author.following = flags.following.contains(&article.author.username);
 }
 
 pub async fn feed(
@@ -112,18 +142,31 @@ pub async fn feed(
 }
 
 pub async fn get_article(
+    req: HttpRequest,
     state: web::Data<AppState>,
     rid: RequestId,
-    viewer: MaybeUser,
+    viewer: Viewer,
     slug: web::Path<String>,
 ) -> Result {
-    let article = state
-        .models
-        .get_article(Some(rid.as_str()), &slug, viewer.id())
-        .await?;
-    Ok(HttpResponse::Ok().json(ArticleEnvelope {
-        article: convert::article(article),
-    }))
+    let rid = Some(rid.as_str());
+    let fetch = |viewer| {
+        let (state, slug) = (&state, &slug);
+        async move {
+            let article = state.models.get_article(rid, slug, viewer).await?;
+            Ok(ArticleEnvelope {
+                article: convert::article(article),
+            })
+        }
+    };
+    let ask = |found: &ArticleEnvelope<Article>| ViewingQuery {
+        slugs: vec![found.article.slug.clone()],
+        authors: vec![found.article.author.username.clone()],
+    };
+    let apply = |found: &mut ArticleEnvelope<Article>, flags: &Viewing| {
+        set_flags(&mut found.article, flags);
+    };
+    let article = shared::read(&req, &state, rid, viewer, fetch, ask, apply).await?;
+    Ok(HttpResponse::Ok().json(article))
 }
 
 pub async fn create_article(

@@ -89,6 +89,57 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
         assert_eq!(res.headers()["x-cache"], "MISS");
     }
 
+    async fn signed_in_reads_share_the_kept_answer_with_their_own_flags(app) {
+        let author = app.register("share-author").await;
+        let fan = app.register("share-fan").await;
+        let stranger = app.register("share-stranger").await;
+        let article = app.publish(&author, "Shared with flags", &[]).await;
+        let path = format!("/api/articles/{}", article["slug"].as_str().unwrap());
+        let list = "/api/articles?author=share-author";
+        assert_eq!(app.post(&format!("{path}/favorite"), Some(&fan), json!({})).await.0, 200);
+        assert_eq!(app.post("/api/profiles/share-author/follow", Some(&fan), json!({})).await.0, 200);
+        let shared = kept(&app, &path).await;
+        kept(&app, list).await;
+
+        // What each reader sees of the one kept answer: (favorited, following, count).
+        let flags = |a: &Value| (a["favorited"].clone(), a["author"]["following"].clone(), a["favoritesCount"].clone());
+        let seen = |reader: &'static str| {
+            let token = if reader == "fan" { fan.clone() } else { stranger.clone() };
+            let (app, path) = (&app, path.clone());
+            async move {
+                let before = app.models_calls().await;
+                let (status, article) = app.get(&path, Some(&token)).await;
+                let (list_status, list) = app.get(list, Some(&token)).await;
+                assert_eq!((status, list_status), (200, 200), "{reader}");
+                // One call each: the reader with their flags; the rest was kept.
+                assert_eq!(app.models_calls().await - before, 2, "{reader}");
+                assert_eq!(flags(&list["articles"][0]), flags(&article["article"]), "{reader}");
+                let mut rest = article["article"].clone();
+                rest["favorited"] = json!(false);
+                rest["author"]["following"] = json!(false);
+                (flags(&article["article"]), rest)
+            }
+        };
+        let (fan_flags, rest) = seen("fan").await;
+        assert_eq!(fan_flags, (json!(true), json!(true), json!(1)));
+        assert_eq!(rest, shared["article"], "everything but the flags is the kept answer");
+        assert_eq!(seen("stranger").await.0, (json!(false), json!(false), json!(1)));
+
+        // The reader's own writes show on their very next read.
+        assert_eq!(app.delete(&format!("{path}/favorite"), Some(&fan)).await.0, 200);
+        assert_eq!(app.delete("/api/profiles/share-author/follow", Some(&fan)).await.0, 200);
+        let (_, article) = app.get(&path, Some(&fan)).await;
+        assert_eq!(flags(&article["article"]), (json!(false), json!(false), json!(0)));
+
+        // A token whose sessions ended is refused, on a kept answer and on a missing article.
+        assert_eq!(app.delete("/api/user/sessions", Some(&fan)).await.0, 204);
+        kept(&app, &path).await;
+        assert_eq!(app.get(&path, Some(&fan)).await.0, 401);
+        assert_eq!(app.get(list, Some(&fan)).await.0, 401);
+        assert_eq!(app.get("/api/articles/no-such-article", Some(&fan)).await.0, 401);
+        assert_eq!(app.get("/api/articles/no-such-article", Some(&stranger)).await.0, 404);
+    }
+
     async fn signed_in_reads_and_errors_are_never_kept(app) {
         let token = app.register("cache-signed-in").await;
         // The viewer's own answer: favorited and following depend on who asks.
@@ -137,6 +188,29 @@ async fn with_the_cache_off_every_read_reaches_models() {
         assert!(res.headers().get("x-cache").is_none());
     }
     assert_eq!(app.models_calls().await - before, 3);
+
+    // Signed in: the reader, then the read with the reader's flags.
+    let author = app.register("off-author").await;
+    let fan = app.register("off-fan").await;
+    let article = app.publish(&author, "Read without the cache", &[]).await;
+    let path = format!("/api/articles/{}", article["slug"].as_str().unwrap());
+    assert_eq!(
+        app.post(&format!("{path}/favorite"), Some(&fan), json!({}))
+            .await
+            .0,
+        200
+    );
+    let before = app.models_calls().await;
+    let (status, article) = app.get(&path, Some(&fan)).await;
+    assert_eq!(
+        (status, &article["article"]["favorited"]),
+        (200, &json!(true))
+    );
+    assert_eq!(app.models_calls().await - before, 2);
+    assert_eq!(
+        app.get(&path, Some(&author)).await.1["article"]["favorited"],
+        false
+    );
 }
 
 /// Two instances sharing memcached: a write through one is seen at once through the other.

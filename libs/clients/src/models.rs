@@ -4,7 +4,7 @@
 use conduit_wire::models::{
     Article, ArticleList, ArticlePatch, ArticleQuery, Comment, CommentList, Credentials,
     CredentialsQuery, NewArticle, NewComment, NewUser, Profile, TagList, TagsQuery, User,
-    UserPatch, ViewerQuery,
+    UserPatch, ViewerQuery, Viewing, ViewingQuery,
 };
 use reqwest::Method;
 use serde::Serialize;
@@ -59,6 +59,20 @@ impl ModelsClient {
     pub async fn get_user(&self, rid: Option<&str>, id: i64) -> Result<User, ClientError> {
         let id = id.to_string();
         self.call(rid, Method::GET, &["users", &id], NO_QUERY, NO_BODY)
+            .await
+    }
+
+    /// `POST /users/{id}/viewing`: user `id` and their flags on `query`'s articles and
+    /// authors.
+    pub async fn viewing(
+        &self,
+        rid: Option<&str>,
+        id: i64,
+        query: &ViewingQuery,
+    ) -> Result<Viewing, ClientError> {
+        let id = id.to_string();
+        let path = ["users", &id, "viewing"];
+        self.call(rid, Method::POST, &path, NO_QUERY, Some(query))
             .await
     }
 

@@ -27,6 +27,33 @@ pub struct User {
     pub session_generation: i64,
 }
 
+/// `POST /users/{id}/viewing`: a signed-in reader's own flags on articles and authors
+/// that every reader otherwise sees alike (experience shares the rest between readers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewingQuery {
+    /// Articles whose `favorited` flag is wanted (at most [`MAX_VIEWING`]).
+    #[serde(default)]
+    pub slugs: Vec<String>,
+    /// Usernames, as shown, whose `following` flag is wanted (at most [`MAX_VIEWING`]).
+    #[serde(default)]
+    pub authors: Vec<String>,
+}
+
+/// Most slugs, and most authors, one [`ViewingQuery`] asks about: a page's worth.
+pub const MAX_VIEWING: usize = 100;
+
+/// The answer to a [`ViewingQuery`]: the reader (whose session generation the caller checks)
+/// and which of the asked articles and authors they favorited and follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewing {
+    /// The reader.
+    pub user: User,
+    /// The asked slugs the reader favorited.
+    pub favorited: Vec<String>,
+    /// The asked usernames the reader follows.
+    pub following: Vec<String>,
+}
+
 /// `POST /users`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewUser {

@@ -17,7 +17,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .route("/by-email/{email}", web::get().to(users::get_user_by_email))
             .route("/{id}", web::get().to(users::get_user))
-            .route("/{id}", web::patch().to(users::update_user)),
+            .route("/{id}", web::patch().to(users::update_user))
+            .route("/{id}/viewing", web::post().to(users::viewing)),
     )
     .route("/credentials", web::post().to(users::get_credentials))
     .service(

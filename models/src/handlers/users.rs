@@ -1,7 +1,7 @@
 //! Users, credentials, profiles and follows.
 
 use actix_web::{HttpResponse, web};
-use conduit_wire::models::{CredentialsQuery, NewUser, UserPatch, ViewerQuery};
+use conduit_wire::models::{CredentialsQuery, NewUser, UserPatch, ViewerQuery, ViewingQuery};
 
 use crate::queries::{profiles, users};
 use crate::{AppState, Error};
@@ -17,6 +17,16 @@ pub async fn get_user(state: web::Data<AppState>, id: web::Path<i64>) -> Result 
     let id = id.into_inner();
     let user = state.db(move |c| users::by_id(c, id)).await?;
     Ok(HttpResponse::Ok().json(user))
+}
+
+pub async fn viewing(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Json<ViewingQuery>,
+) -> Result {
+    let id = id.into_inner();
+    let viewing = state.db(move |c| profiles::viewing(c, id, &query)).await?;
+    Ok(HttpResponse::Ok().json(viewing))
 }
 
 pub async fn get_user_by_username(state: web::Data<AppState>, name: web::Path<String>) -> Result {

@@ -2,11 +2,11 @@
 
 use std::collections::HashSet;
 
-use conduit_wire::models::Profile;
+use conduit_wire::models::{MAX_VIEWING, Profile, Viewing, ViewingQuery};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::{follows, users};
+use crate::db::schema::{articles, favorites, follows, users};
 use crate::error::Error;
 use crate::per_backend;
 
@@ -103,4 +103,44 @@ fn row_by_username(conn: &mut DbConnection, username: &str) -> Result<ProfileRow
         .first(conn)
         .optional()?
         .ok_or(Error::NotFound("profile"))
+}
+
+/// User `id` and which of `query`'s articles they favorited and authors they follow: three
+/// index lookups whatever the page (a slug by its unique index then the favorite by its key;
+/// the reader's follows by their key, joined to the authors).
+pub fn viewing(conn: &mut DbConnection, id: i64, query: &ViewingQuery) -> Result<Viewing, Error> {
+    for (name, asked) in [("slugs", &query.slugs), ("authors", &query.authors)] {
+        if asked.len() > MAX_VIEWING {
+            return Err(Error::invalid(name, "at most 100"));
+        }
+    }
+    let user = super::users::by_id(conn, id)?;
+    let favorited = if query.slugs.is_empty() {
+        Vec::new()
+    } else {
+        let favorited = articles::table
+            .inner_join(
+                favorites::table.on(favorites::article_id
+                    .eq(articles::id)
+                    .and(favorites::user_id.eq(id))),
+            )
+            .filter(articles::slug.eq_any(&query.slugs))
+            .select(articles::slug);
+        per_backend!(conn, |c| favorited.load(c))?
+    };
+    let following = if query.authors.is_empty() {
+        Vec::new()
+    } else {
+        let following = follows::table
+            .inner_join(users::table.on(users::id.eq(follows::followee_id)))
+            .filter(follows::follower_id.eq(id))
+            .filter(users::username.eq_any(&query.authors))
+            .select(users::username);
+        per_backend!(conn, |c| following.load(c))?
+    };
+    Ok(Viewing {
+        user,
+        favorited,
+        following,
+    })
 }

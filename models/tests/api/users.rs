@@ -99,6 +99,38 @@ conduit_testkit::backend_tests! { crate::helpers::TestApp;
         assert_eq!(profile["following"], false);
     }
 
+    async fn viewing_names_the_readers_favorites_and_follows_among_those_asked(app) {
+        let reader = app.new_user("viewing-reader").await;
+        let author = app.new_user("viewing-author").await;
+        let other = app.new_user("viewing-other").await;
+        let liked = app.new_article(author, "Viewing liked", &[]).await;
+        let unliked = app.new_article(other, "Viewing unliked", &[]).await;
+        let (liked, unliked) = (liked["slug"].as_str().unwrap(), unliked["slug"].as_str().unwrap());
+        assert_eq!(app.put(&format!("/articles/{liked}/favorites/{reader}")).await.0, 200);
+        assert_eq!(app.put(&format!("/profiles/viewing-author/followers/{reader}")).await.0, 200);
+        let ask = json!({
+            "slugs": [liked, unliked, "no-such-article"],
+            "authors": ["viewing-author", "viewing-other", "nobody"],
+        });
+        let (status, viewing) = app.post(&format!("/users/{reader}/viewing"), ask.clone()).await;
+        assert_eq!(status, 200, "{viewing}");
+        assert_eq!(viewing["user"]["username"], "viewing-reader");
+        assert_eq!(viewing["favorited"], json!([liked]));
+        assert_eq!(viewing["following"], json!(["viewing-author"]));
+        // Someone else's flags are their own; nothing asked, nothing answered.
+        let (_, theirs) = app.post(&format!("/users/{other}/viewing"), ask).await;
+        assert_eq!((&theirs["favorited"], &theirs["following"]), (&json!([]), &json!([])));
+        let (status, bare) = app.post(&format!("/users/{reader}/viewing"), json!({})).await;
+        assert_eq!((status, &bare["favorited"], &bare["following"]), (200, &json!([]), &json!([])));
+        // A page's worth at most; an unknown reader is 404.
+        let many: Vec<String> = (0..101).map(|i| format!("s{i}")).collect();
+        let (status, body) = app.post(&format!("/users/{reader}/viewing"), json!({"slugs": many})).await;
+        assert_eq!((status, &body["errors"]["slugs"]), (422, &json!(["at most 100"])));
+        let (status, body) = app.post(&format!("/users/{reader}/viewing"), json!({"authors": many})).await;
+        assert_eq!((status, &body["errors"]["authors"]), (422, &json!(["at most 100"])));
+        assert_eq!(app.post("/users/999999/viewing", json!({})).await.0, 404);
+    }
+
     async fn following_yourself_is_422_and_unknown_profiles_404(app) {
         let me = app.new_user("narcissus").await;
         let (status, _) = app.put(&format!("/profiles/narcissus/followers/{me}")).await;
