@@ -484,7 +484,7 @@ fn a_backup_restores_every_answer_after_the_database_volume_is_lost() {
         },
     )
     .unwrap();
-    let (status, _, _) = get(&format!("{base}/api/articles/{}", sample.slug())).unwrap();
+    let (status, _, _) = get(&format!("{base}{}", sample.article_past_the_cache())).unwrap();
     assert_ne!(status, 200, "the article went with the volume");
 
     let started = Instant::now();

@@ -91,7 +91,7 @@ fn a_backup_taken_under_load_restores_every_answer_after_the_database_is_destroy
     ] {
         procs::run(&psql, &["-v", "ON_ERROR_STOP=1", "-c", sql, &admin], &[]).unwrap();
     }
-    let (status, _) = api(&base, "GET", &format!("/api/articles/{slug}"), None, None).unwrap();
+    let (status, _) = api(&base, "GET", &sample.article_past_the_cache(), None, None).unwrap();
     assert_ne!(status, 200, "the article went with the database");
 
     let newest = to.join(kept.last().unwrap());

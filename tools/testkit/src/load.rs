@@ -761,6 +761,14 @@ impl Sample {
     pub fn slug(&self) -> &str {
         &self.slug
     }
+
+    /// The sample article's API path, asked past the API read cache: a parameter no endpoint
+    /// reads is never kept. (The signed-in reads of [`Sample::answers`] keep the article's
+    /// anonymous answer, which the cache serves until a write: a check that the database
+    /// lost the article must ask models.)
+    pub fn article_past_the_cache(&self) -> String {
+        format!("/api/articles/{}?past-the-cache=1", self.slug)
+    }
 }
 
 fn runtime() -> tokio::runtime::Runtime {
