@@ -111,7 +111,7 @@ impl FromRequest for CheckedForm {
         Box::pin(async move {
             let session = session.await?;
             let form = Form::parse(&body.await?);
-            session.check_csrf(&form)?;
+            session.check_csrf(form.get("csrf"))?;
             Ok(Self { session, form })
         })
     }

@@ -13,6 +13,10 @@ use conduit_wire::pages::Viewer;
 
 use crate::error::WebError;
 use crate::session::{Session, cleared_session, session_cookie};
+use crate::views::Layout;
+
+/// Seconds a 503 page asks the visitor (and crawlers) to wait before trying again.
+pub const RETRY_AFTER_SECS: u32 = 5;
 
 /// What a page handler answers.
 pub(crate) type Page = Result<HttpResponse, WebError>;
@@ -141,4 +145,94 @@ fn messages(body: &ErrorBody) -> Vec<String> {
         .iter()
         .flat_map(|(k, msgs)| msgs.iter().map(move |m| format!("{k} {m}")))
         .collect()
+}
+
+/// The error page, inside the site layout.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    status: u16,
+    message: &'static str,
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Interrupted(_) => StatusCode::BAD_GATEWAY,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Body(status) => *status,
+            Self::SignIn { .. } => StatusCode::SEE_OTHER,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message) = match self {
+            Self::SignIn { forget } => return sign_in_redirect(*forget),
+            Self::NotFound => (
+                "Page not found",
+                "There is nothing here. It may have been deleted.",
+            ),
+            Self::Forbidden => ("Not allowed", "Only the author can do that."),
+            Self::Csrf => (
+                "Form expired",
+                "This form could not be checked. Go back, reload the page and try again.",
+            ),
+            Self::Unavailable(cause) => {
+                tracing::warn!(%cause, "experience unavailable");
+                (
+                    "Temporarily unavailable",
+                    "The site is having trouble right now. Please try again in a moment.",
+                )
+            }
+            Self::Interrupted(cause) => {
+                tracing::warn!(%cause, "interrupted");
+                (
+                    "Interrupted",
+                    "Something failed while your request was answered. If you were saving a change, check whether it was saved before trying again.",
+                )
+            }
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                ("Something went wrong", "Please try again.")
+            }
+            Self::Body(status) if *status == StatusCode::PAYLOAD_TOO_LARGE => (
+                "Too large",
+                "What you sent is larger than this site accepts. Shorten it and try again.",
+            ),
+            Self::Body(status) if *status == StatusCode::REQUEST_TIMEOUT => (
+                "Too slow",
+                "What you sent took too long to arrive. Please try again.",
+            ),
+            Self::Body(_) => ("Bad request", "What you sent could not be read."),
+        };
+        let page = ErrorPage {
+            l: Layout::anonymous(title),
+            status: self.status_code().as_u16(),
+            message,
+        };
+        let body = page.render().unwrap_or_else(|e| format!("{title}: {e}"));
+        let mut response = HttpResponse::build(self.status_code());
+        response
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Cache-Control", "no-store"));
+        if matches!(self, Self::Unavailable(_)) {
+            // An outage is short (HAProxy's checks, pools reconnecting): ask to come back soon.
+            response.insert_header(("Retry-After", RETRY_AFTER_SECS.to_string()));
+        }
+        response.body(body)
+    }
+}
+
+/// 303 to the sign-in page, clearing the session cookie when `forget` says which.
+fn sign_in_redirect(forget: Option<bool>) -> HttpResponse {
+    let mut res = HttpResponse::SeeOther();
+    res.insert_header(("Location", "/login"));
+    if let Some(secure) = forget {
+        res.cookie(cleared_session(secure));
+    }
+    res.finish()
 }
