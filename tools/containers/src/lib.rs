@@ -59,11 +59,18 @@ pub fn engine() -> Result<(), String> {
 }
 
 /// The images of this tree under [`TAG`], built once per process by `deploy/docker/images`
-/// (quick when `.ci/run` has built them already: every layer is cached).
+/// (quick when `.ci/run` has built them already: every layer is cached). Test processes
+/// that run side by side build them one at a time (a lock file in the temporary directory):
+/// the script retags and removes its intermediate image.
 pub fn images() -> Result<(), String> {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
     BUILT
         .get_or_init(|| {
+            let lock_path = std::env::temp_dir().join("conduit-images.lock");
+            let lock = std::fs::File::create(&lock_path)
+                .map_err(|e| format!("{}: {e}", lock_path.display()))?;
+            lock.lock()
+                .map_err(|e| format!("{}: {e}", lock_path.display()))?;
             let started = Instant::now();
             let out = run(Command::new(repo().join("deploy/docker/images"))
                 .args(["--tag", TAG])

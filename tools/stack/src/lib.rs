@@ -804,7 +804,22 @@ impl Stack {
 
 /// For tests run by cargo: the directory of this build's binaries (`target/<profile>`),
 /// after `cargo build` of the three tiers in the same profile (quick when they are fresh).
+/// `CONDUIT_TIER_BINARIES=DIR` names a directory whose `models`, `experience` and `web` are
+/// used as they are: `.ci/run` builds the release binaries once, for the images and for
+/// every test that starts the tiers.
 pub fn tier_binaries_of_this_build() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("CONDUIT_TIER_BINARIES") {
+        let dir = PathBuf::from(dir);
+        for tier in ["models", "experience", "web"] {
+            if !dir.join(tier).is_file() {
+                return Err(format!(
+                    "CONDUIT_TIER_BINARIES={}: no {tier} there",
+                    dir.display()
+                ));
+            }
+        }
+        return Ok(dir);
+    }
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     // target/<profile>/deps/<test binary>
     let dir = exe
