@@ -3,8 +3,9 @@
 //! scenario prints its figures (requests sent and failed, recovery times).
 //!
 //! Skipped with a printed reason without a Docker engine (or docker-compose, debootstrap);
-//! a failure under CI=true. The scenarios share the machine's two cores, so they run one at
-//! a time, each on its own deployment (project name, ports, secrets, volume).
+//! a failure under CI=true. In one process the scenarios run one at a time, each on its own
+//! deployment (project name, ports, secrets, volume); as nothing else is shared, CI's
+//! `.ci/run-tests` runs two processes of them side by side.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
