@@ -16,7 +16,7 @@ use crate::session::{Session, cleared_session, session_cookie};
 use crate::views::Layout;
 
 /// Seconds a 503 page asks the visitor (and crawlers) to wait before trying again.
-pub const RETRY_AFTER_SECS: u32 = 5;
+const RETRY_AFTER_SECS: u32 = 5;
 
 /// What a page handler answers.
 pub(crate) type Page = Result<HttpResponse, WebError>;

@@ -7,24 +7,46 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+/// The workspace's packages, as cargo sees them (`cargo metadata --no-deps`): each with its
+/// directory and its targets' `kind`, `test`, `doctest` and `src_path`.
+fn packages() -> Vec<(PathBuf, Vec<serde_json::Value>)> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = std::process::Command::new(cargo)
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let manifest = Path::new(p["manifest_path"].as_str().unwrap());
+            let targets = p["targets"].as_array().unwrap().clone();
+            (manifest.parent().unwrap().to_path_buf(), targets)
+        })
+        .collect()
 }
 
 /// The workspace members' directories.
 fn members() -> Vec<PathBuf> {
-    let root = repo();
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-    let list = manifest
-        .split("members = [")
-        .nth(1)
-        .and_then(|rest| rest.split(']').next())
-        .unwrap();
-    list.lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with('"'))
-        .map(|l| root.join(l.trim_matches(|c| c == '"' || c == ',')))
-        .collect()
+    packages().into_iter().map(|(dir, _)| dir).collect()
+}
+
+/// Whether a target is of `kind` (`lib`, `bin`, `test`).
+fn is(target: &serde_json::Value, kind: &str) -> bool {
+    target["kind"].as_array().unwrap().iter().any(|k| k == kind)
+}
+
+/// Whether a target of `kind` is built as `setting` (`test`, `doctest`).
+fn has(target: &serde_json::Value, kind: &str, setting: &str) -> bool {
+    is(target, kind) && target[setting] == true
 }
 
 /// Every `.rs` file under `dir`, sorted.
@@ -226,37 +248,29 @@ fn holds_a_doc_test(text: &str) -> bool {
     false
 }
 
-/// Whether a manifest section has the line `setting` (`test = false`, not `doctest = false`).
-fn sets(section: &str, setting: &str) -> bool {
-    section.lines().any(|l| l.trim() == setting)
-}
-
 #[test]
 fn no_crate_has_a_test_in_a_target_it_turned_off() {
     let mut missed = Vec::new();
-    for dir in members() {
-        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
-        let section = |name: &str| -> String {
-            manifest
-                .split(name)
-                .nth(1)
-                .map(|s| s.split("\n[").next().unwrap_or("").to_owned())
-                .unwrap_or_default()
-        };
-        let lib = section("[lib]");
-        let bin = section("[[bin]]");
-        let main = dir.join("src/main.rs");
+    for (dir, targets) in packages() {
+        let lib_tested = targets.iter().any(|t| has(t, "lib", "test"));
+        let lib_doc_tested = targets.iter().any(|t| has(t, "lib", "doctest"));
+        let bins_off: Vec<PathBuf> = targets
+            .iter()
+            .filter(|t| is(t, "bin") && t["test"] == false)
+            .map(|t| PathBuf::from(t["src_path"].as_str().unwrap()))
+            .collect();
         for file in rust_files(&dir.join("src")) {
             let text = std::fs::read_to_string(&file).unwrap();
-            let off = if file == main {
-                sets(&bin, "test = false")
+            let is_bin = file.ends_with("src/main.rs") || file.starts_with(dir.join("src/bin"));
+            let off = if is_bin {
+                bins_off.contains(&file)
             } else {
-                sets(&lib, "test = false")
+                !lib_tested
             };
             if off && holds_a_test(&text) {
                 missed.push(format!("{}: a unit test, but test = false", file.display()));
             }
-            if file != main && sets(&lib, "doctest = false") && holds_a_doc_test(&text) {
+            if !is_bin && !lib_doc_tested && holds_a_doc_test(&text) {
                 missed.push(format!(
                     "{}: a doc test, but doctest = false",
                     file.display()
@@ -279,8 +293,6 @@ fn doc_tests_and_unit_tests_are_recognised() {
     assert!(holds_a_test("#[cfg(test)]\nmod tests {}"));
     assert!(holds_a_test("    #[test]\n    fn t() {}"));
     assert!(!holds_a_test("fn main() {}"));
-    assert!(sets("[lib]\n# a comment\ntest = false\n", "test = false"));
-    assert!(!sets("[lib]\ndoctest = false\n", "test = false"));
 }
 
 /// `cargo test` builds a binary only for its unit tests or for the package's integration
@@ -289,14 +301,10 @@ fn doc_tests_and_unit_tests_are_recognised() {
 #[test]
 fn every_binary_is_built_by_cargo_test() {
     let mut unbuilt = Vec::new();
-    for dir in members() {
-        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
-        let bins_off = manifest
-            .split("[[bin]]")
-            .skip(1)
-            .any(|s| sets(s.split("\n[").next().unwrap_or(""), "test = false"));
-        let tests = dir.join("tests");
-        if bins_off && (!tests.is_dir() || rust_files(&tests).is_empty()) {
+    for (dir, targets) in packages() {
+        let bins_off = targets.iter().any(|t| is(t, "bin") && t["test"] == false);
+        let has_integration_tests = targets.iter().any(|t| is(t, "test"));
+        if bins_off && !has_integration_tests {
             unbuilt.push(dir.display().to_string());
         }
     }
