@@ -355,6 +355,50 @@ impl Deployment {
         out
     }
 
+    /// What a drill that saw a failure shows: HAProxy's log lines of the requests that
+    /// failed or took 1 s or more (which frontend, server and timers), and the last warnings
+    /// and errors of each tier's containers.
+    pub fn failure_logs(&self) -> String {
+        let logs = |service: &str| -> Vec<(String, String)> {
+            self.containers(service)
+                .into_iter()
+                .map(|id| {
+                    let out = Command::new("docker")
+                        .args(["logs", &id])
+                        .output()
+                        .map(|o| {
+                            String::from_utf8_lossy(&o.stdout).into_owned()
+                                + &String::from_utf8_lossy(&o.stderr)
+                        })
+                        .unwrap_or_else(|e| e.to_string());
+                    (id[..12].to_owned(), out)
+                })
+                .collect()
+        };
+        let mut out = String::from("HAProxy, failed or slow requests:\n");
+        for (_, log) in logs("haproxy") {
+            for line in conduit_stack::haproxy::failed_or_slow(&log, 1000)
+                .iter()
+                .take(40)
+            {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+        for tier in ["web", "experience", "models"] {
+            for (id, log) in logs(tier) {
+                let bad: Vec<&str> = log
+                    .lines()
+                    .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+                    .collect();
+                out.push_str(&format!("{tier} {id}, warnings and errors:\n"));
+                for line in &bad[bad.len().saturating_sub(20)..] {
+                    out.push_str(&format!("  {line}\n"));
+                }
+            }
+        }
+        out
+    }
+
     /// Containers, volumes and networks of this project that still exist.
     pub fn leftovers(&self) -> Vec<String> {
         let label = format!("label=com.docker.compose.project={}", self.project);

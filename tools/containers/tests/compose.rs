@@ -356,6 +356,9 @@ fn a_rolling_update_and_its_rollback_under_load_fail_no_request() {
             );
         }
         eprintln!("{what} writes: {}", written.summary());
+        if !written.refused.is_empty() || read.failed > 0 {
+            eprintln!("{}", d.failure_logs());
+        }
         assert!(
             written.refused.is_empty(),
             "{what}: writes refused: {:?}",

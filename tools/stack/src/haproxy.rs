@@ -123,9 +123,41 @@ pub fn parse_stat(csv: &str) -> Result<Vec<ServerState>, String> {
         .collect())
 }
 
+/// The lines of an HAProxy log (`option httplog`) whose request failed (status 500 or
+/// more, or none) or took `slow_ms` or longer in all (`Ta`): what to show when a drill saw a
+/// failure, with the frontend, the server and the timers that say where the time went.
+pub fn failed_or_slow(log: &str, slow_ms: i64) -> Vec<&str> {
+    log.lines()
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.windows(2).any(|w| {
+                let timers: Vec<i64> = w[0].split('/').filter_map(|t| t.parse().ok()).collect();
+                let (count, status) = (w[0].split('/').count(), w[1].parse::<i64>());
+                count == 5
+                    && timers.len() == 5
+                    && status.is_ok_and(|s| !(100..500).contains(&s) || timers[4] >= slow_ms)
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_log_lines_shown_are_the_failed_and_the_slow_requests() {
+        let log = "\
+127.0.0.1:5000 [08/Dec/2026:01:00:00.000] public experience/experience1 0/0/0/3/3 201 310 - - ---- 5/5/0/0/0 0/0 {a} \"POST /api/articles HTTP/1.1\"
+127.0.0.1:5001 [08/Dec/2026:01:00:00.100] models_internal models/models2 0/0/2001/1040/3041 201 300 - - ---- 5/5/0/0/0 0/0 {b} \"POST /articles HTTP/1.1\"
+127.0.0.1:5002 [08/Dec/2026:01:00:00.200] public experience/experience2 0/0/0/3001/3001 504 120 - - ---- 5/5/0/0/0 0/0 {c} \"POST /api/articles HTTP/1.1\"
+127.0.0.1:5003 [08/Dec/2026:01:00:00.300] public web/<NOSRV> 0/-1/-1/-1/0 503 217 - - SC-- 5/5/0/0/0 0/0 {d} \"GET / HTTP/1.1\"
+[WARNING]  (8) : Server models/models1 is DOWN, reason: Layer7 wrong status, code: 503.
+";
+        let shown = failed_or_slow(log, 2000);
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert!(shown[0].contains("{b}") && shown[1].contains("{c}") && shown[2].contains("{d}"));
+    }
 
     #[test]
     fn statistics_give_each_server_with_its_address_and_requests() {

@@ -438,8 +438,9 @@ fn each_server_restarts_cleanly_and_haproxy_reloads_without_failing_a_request() 
     // kept-alive connection closed by the old worker just as a request went out on it: a
     // browser sends such a GET again, the load client counts it failed, and so do the tiers'
     // clients after their retries (their 503). Up to 1 in 1,000 (0 to 11 of ~12,000 per
-    // run seen); the bound is 1 in 200 (before the socket hand-over and the tiers' retries,
-    // 3 in 100 failed), and nothing may answer 500.
+    // run seen with flat-out readers; paced ones send ~2,000); the bound is 1 in 200 (before
+    // the socket hand-over and the tiers' retries, 3 in 100 failed), and nothing may answer
+    // 500.
     let report = load.finish();
     eprintln!("three HAProxy reloads under load: {}", report.summary());
     assert!(report.ok > 1000, "the load did not run");
