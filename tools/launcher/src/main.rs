@@ -7,15 +7,17 @@
 //! database, in `.data/jwt-secret` (mode 0600), so sessions survive a restart and nobody else knows it;
 //! the internal credential between the tiers is random for each start. Visitors' pages are
 //! cached in an in-process store that experience invalidates (memcached instead when
-//! `MEMCACHED_URL` is set). Ctrl-C stops all three gracefully. Production runs each tier's
-//! own binary instead (`models`, `experience`, `web`).
+//! `MEMCACHED_URL` is set). Ctrl-C stops all three gracefully. Every other setting is read
+//! as each tier's own binary reads it, with a few embedded defaults (`tiers.rs`;
+//! docs/configuration.md). Production runs each tier's own binary instead (`models`,
+//! `experience`, `web`).
 
 use std::net::TcpListener;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use conduit_cache::CacheConfig;
 use conduit_service::settings::{Env, Secret, Source};
+
+mod tiers;
 
 /// As in experience's binary: the password-hashing memory goes back to the system.
 #[global_allocator]
@@ -25,7 +27,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MODELS_BIND: &str = "127.0.0.1:8001";
 const EXPERIENCE_BIND: &str = "127.0.0.1:8002";
 const WEB_BIND: &str = "127.0.0.1:8000";
-const DATABASE_URL: &str = "sqlite://.data/conduit.sqlite3";
 /// The signing key's file, kept between starts beside the SQLite database (`.data/` for any
 /// other database).
 fn signing_key_file(database_url: &str) -> std::path::PathBuf {
@@ -89,41 +90,24 @@ fn bind(addr: &str) -> Result<TcpListener, String> {
 }
 
 async fn launch() -> Result<(), String> {
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DATABASE_URL.to_owned());
-    prepare_database(&url)?;
-
-    // One page cache for the process: experience bumps the store web reads (or memcached).
-    let page_cache = match Env.get("MEMCACHED_URL") {
-        Some(url) => {
-            CacheConfig::from_url(Some(&url)).map_err(|e| format!("MEMCACHED_URL: {e}"))?
-        }
-        None => CacheConfig::in_process(),
+    let binds = tiers::Binds {
+        models: Env.string_or("MODELS_BIND", MODELS_BIND),
+        experience: Env.string_or("EXPERIENCE_BIND", EXPERIENCE_BIND),
+        web: Env.string_or("WEB_BIND", WEB_BIND),
     };
-
-    let (models_bind, experience_bind, web_bind) = (
-        Env.string_or("MODELS_BIND", MODELS_BIND),
-        Env.string_or("EXPERIENCE_BIND", EXPERIENCE_BIND),
-        Env.string_or("WEB_BIND", WEB_BIND),
-    );
-    // One random credential for the three tiers of this process (for_database makes it).
-    let models_settings = models::Settings::for_database(&url);
-    let credential = models_settings.credential().map_err(|e| e.to_string())?;
-    let models = models::run(bind(&models_bind)?, &models_settings).map_err(|e| e.to_string())?;
-    let mut experience_settings =
-        experience::Settings::for_models(&format!("http://{models_bind}"), credential.clone());
-    experience_settings.jwt_secret = match Env.get("JWT_SECRET") {
-        Some(key) if key.len() >= 32 => Secret::new(key),
-        Some(_) => return Err("JWT_SECRET must be at least 32 characters".into()),
-        None => signing_key(&signing_key_file(&url))?,
-    };
-    experience_settings.page_cache = page_cache.clone();
-    let experience = experience::run(bind(&experience_bind)?, &experience_settings)
-        .map_err(|e| e.to_string())?;
-    let mut web_settings =
-        web::Settings::for_experience(&format!("http://{experience_bind}"), credential);
-    web_settings.page_cache = page_cache;
-    web_settings.demo_mode = true;
-    let web = web::run(bind(&web_bind)?, &web_settings).map_err(|e| e.to_string())?;
+    // One random credential for the three tiers of this process.
+    let credential = Secret::random();
+    let tiers = tiers::settings(&Env, &binds, &credential, |url| {
+        signing_key(&signing_key_file(url))
+    })?;
+    let drain = conduit_service::main_loop::shutdown_drain(&Env).map_err(|e| e.to_string())?;
+    prepare_database(tiers.models.database_url.expose())?;
+    let models = models::run(bind(&binds.models)?, &tiers.models).map_err(|e| e.to_string())?;
+    let experience =
+        experience::run(bind(&binds.experience)?, &tiers.experience).map_err(|e| e.to_string())?;
+    let web = web::run(bind(&binds.web)?, &tiers.web).map_err(|e| e.to_string())?;
+    let web_bind = &binds.web;
+    let experience_bind = &binds.experience;
 
     println!(
         "Conduit is running at http://{web_bind}  (API: http://{experience_bind}/api, docs: http://{experience_bind}/api/docs)"
@@ -131,7 +115,7 @@ async fn launch() -> Result<(), String> {
     println!(
         "Demo mode: sign in as ada@conduit.example with the password conduit-demo (public: keep this site to yourself). Ctrl-C stops it."
     );
-    conduit_service::lifecycle::serve_until_signalled(vec![web, experience, models], Duration::ZERO)
+    conduit_service::lifecycle::serve_until_signalled(vec![web, experience, models], drain)
         .await
         .map_err(|e| e.to_string())
 }

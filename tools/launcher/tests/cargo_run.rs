@@ -24,6 +24,11 @@ impl Drop for Launcher {
 
 /// Starts the binary and waits for its "is running" line.
 fn launch() -> Launcher {
+    launch_with(&[])
+}
+
+/// [`launch`] with `env` set too.
+fn launch_with(env: &[(&str, &str)]) -> Launcher {
     let dir = tempfile::tempdir().unwrap();
     let ports = [
         free_port().unwrap(),
@@ -40,6 +45,8 @@ fn launch() -> Launcher {
         .env("EXPERIENCE_BIND", &experience)
         .env("MODELS_BIND", &models)
         .env_remove("MEMCACHED_URL")
+        .env_remove("SIGNUP_MAX_PER_HOUR")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -116,5 +123,40 @@ async fn the_binary_serves_pages_and_the_api_over_the_demo_data_and_stops_on_sig
             "still running 10 s after SIGTERM"
         );
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn sign_up(api: &str, name: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{api}/users"))
+        .json(&serde_json::json!({"user": {"username": name, "email": format!("{name}@example.com"), "password": "a long enough password"}}))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("sign-up {name}: {e}"))
+        .status()
+        .as_u16()
+}
+
+/// The launcher reads a tier's variables as that tier's binary does (here experience's
+/// `SIGNUP_MAX_PER_HOUR`), and its embedded default lets a client's end-to-end suite sign up
+/// a user in every test from one address: more than the 20 an hour a deployed tier allows.
+#[actix_web::test]
+async fn sign_ups_from_one_address_follow_the_environment_and_the_embedded_default() {
+    let limited = launch_with(&[("SIGNUP_MAX_PER_HOUR", "2")]);
+    let mut answers = Vec::new();
+    for n in 0..3 {
+        answers.push(sign_up(&limited.api, &format!("limited{n}")).await);
+    }
+    assert_eq!(answers, [201, 201, 429]);
+    drop(limited);
+
+    let site = launch();
+    for n in 0..25 {
+        assert_eq!(
+            sign_up(&site.api, &format!("suite{n}")).await,
+            201,
+            "sign-up {n}"
+        );
     }
 }

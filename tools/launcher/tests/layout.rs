@@ -259,11 +259,17 @@ fn no_crate_has_a_test_in_a_target_it_turned_off() {
             .filter(|t| is(t, "bin") && t["test"] == false)
             .map(|t| PathBuf::from(t["src_path"].as_str().unwrap()))
             .collect();
+        let has_lib = targets.iter().any(|t| is(t, "lib"));
+        let bins = targets.iter().filter(|t| is(t, "bin")).count();
         for file in rust_files(&dir.join("src")) {
             let text = std::fs::read_to_string(&file).unwrap();
-            let is_bin = file.ends_with("src/main.rs") || file.starts_with(dir.join("src/bin"));
-            let off = if is_bin {
+            let is_root = file.ends_with("src/main.rs") || file.starts_with(dir.join("src/bin"));
+            // Without a library, every other file is a module of the binaries.
+            let is_bin = is_root || !has_lib;
+            let off = if is_root {
                 bins_off.contains(&file)
+            } else if is_bin {
+                bins_off.len() == bins
             } else {
                 !lib_tested
             };
