@@ -70,13 +70,19 @@ impl Error {
 impl From<ClientError> for Error {
     fn from(err: ClientError) -> Self {
         match err {
-            ClientError::Api { status: 503, body } => Self::Unavailable(body.summary()),
-            ClientError::Api { status: 502, body } => Self::Interrupted(body.summary()),
-            ClientError::Api { status: 422, body } => Self::Invalid(body),
-            ClientError::Api { status, body } if (400..500).contains(&status) => {
+            ClientError::Api {
+                status: 503, body, ..
+            } => Self::Unavailable(body.summary()),
+            ClientError::Api {
+                status: 502, body, ..
+            } => Self::Interrupted(body.summary()),
+            ClientError::Api {
+                status: 422, body, ..
+            } => Self::Invalid(body),
+            ClientError::Api { status, body, .. } if (400..500).contains(&status) => {
                 Self::Status { status, body }
             }
-            ClientError::Api { status, body } => {
+            ClientError::Api { status, body, .. } => {
                 Self::Internal(format!("models answered {status}: {}", body.summary()))
             }
             ClientError::Timeout => Self::Timeout,

@@ -46,9 +46,12 @@ impl From<ClientError> for WebError {
             ClientError::Api {
                 status: 503 | 504,
                 body,
+                ..
             } => Self::Unavailable(body.summary()),
             ClientError::Timeout => Self::Unavailable("timed out".into()),
-            ClientError::Api { status: 502, body } => Self::Interrupted(body.summary()),
+            ClientError::Api {
+                status: 502, body, ..
+            } => Self::Interrupted(body.summary()),
             ClientError::Unreachable(why) | ClientError::NoInstance(why) => Self::Unavailable(why),
             ClientError::Interrupted(why) => Self::Interrupted(why),
             other => Self::Internal(other.to_string()),

@@ -1,7 +1,8 @@
 //! How every page handler answers: a rendered page, a redirect, the sign-in page, or the
 //! form again with its errors. One policy for what the experience tier's errors mean to a
-//! page: 401 is "sign in" (the session's token stopped working); 409, 422 and 429 on a write
-//! are form errors; 404, 403 and outages are error pages (`WebError`).
+//! page: 401 is "sign in" (the session's token stopped working); 409, 422, 429 and a busy
+//! 503 (with `Retry-After`) on a write are form errors, each refusal in its own words with
+//! its wait; 404, 403 and outages are error pages (`WebError`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -17,6 +18,10 @@ use crate::views::Layout;
 
 /// Seconds a 503 page asks the visitor (and crawlers) to wait before trying again.
 const RETRY_AFTER_SECS: u32 = 5;
+
+/// The 503 page's words, with the wait its `Retry-After` gives (a unit test keeps the two
+/// together).
+const UNAVAILABLE: &str = "The site is having trouble right now. Please try again in 5 seconds.";
 
 /// What a page handler answers.
 pub(crate) type Page = Result<HttpResponse, WebError>;
@@ -122,20 +127,53 @@ impl<T> Answer<T> for Result<T, ClientError> {
     fn or_form_errors(self, session: &Session) -> Result<Result<T, Vec<String>>, WebError> {
         match self {
             Ok(v) => Ok(Ok(v)),
-            Err(ClientError::Api { status: 401, body })
-                if body.errors.contains_key("credentials") =>
-            {
+            Err(ClientError::Api {
+                status: 401, body, ..
+            }) if body.errors.contains_key("credentials") => {
                 Ok(Err(vec!["email or password is invalid".to_owned()]))
             }
-            Err(ClientError::Api { status: 429, .. }) => Ok(Err(vec![
-                "too many failed sign-in attempts; wait a minute and try again".to_owned(),
-            ])),
+            Err(ClientError::Api {
+                status: 429,
+                body,
+                retry_after,
+            }) => Ok(Err(vec![refusal(&body, retry_after)])),
+            // Every password-hashing slot taken and the queue full: the form again, with when
+            // to send it (a 503 without Retry-After is an outage: the error page).
+            Err(ClientError::Api {
+                status: 503,
+                body,
+                retry_after: Some(secs),
+            }) if body.errors.contains_key("service") => Ok(Err(vec![format!(
+                "the site is busy checking other passwords; try again in {}",
+                wait(secs)
+            )])),
             Err(ClientError::Api {
                 status: 409 | 422,
                 body,
+                ..
             }) => Ok(Err(messages(&body))),
             Err(e) => Err(e).or_sign_in(session),
         }
+    }
+}
+
+/// What a 429 refused, in the visitor's words, with the wait experience gave: the sign-up
+/// limit (`user`: accounts made from one address) or the sign-in limit (`credentials`).
+fn refusal(body: &ErrorBody, retry_after: Option<u64>) -> String {
+    let when = retry_after.map_or_else(|| "later".to_owned(), |secs| format!("in {}", wait(secs)));
+    if body.errors.contains_key("user") {
+        format!("too many accounts were made from your address; try again {when}")
+    } else {
+        format!("too many sign-in attempts; try again {when}")
+    }
+}
+
+/// `secs` for people: seconds under two minutes, else minutes (rounded up).
+fn wait(secs: u64) -> String {
+    match secs {
+        0 | 1 => "a second".to_owned(),
+        2..=119 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
     }
 }
 
@@ -183,10 +221,7 @@ impl ResponseError for WebError {
             ),
             Self::Unavailable(cause) => {
                 tracing::warn!(%cause, "experience unavailable");
-                (
-                    "Temporarily unavailable",
-                    "The site is having trouble right now. Please try again in a moment.",
-                )
+                ("Temporarily unavailable", UNAVAILABLE)
             }
             Self::Interrupted(cause) => {
                 tracing::warn!(%cause, "interrupted");
@@ -235,4 +270,30 @@ fn sign_in_redirect(forget: Option<bool>) -> HttpResponse {
         res.cookie(cleared_session(secure));
     }
     res.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_says_which_limit_and_how_long_to_wait() {
+        let signups = ErrorBody::new("user", "too many accounts made from this address");
+        let signins = ErrorBody::new("credentials", "too many failed attempts");
+        assert_eq!(
+            refusal(&signups, Some(1800)),
+            "too many accounts were made from your address; try again in 30 minutes"
+        );
+        assert_eq!(
+            refusal(&signins, Some(42)),
+            "too many sign-in attempts; try again in 42 seconds"
+        );
+        assert_eq!(
+            refusal(&signins, None),
+            "too many sign-in attempts; try again later"
+        );
+        assert_eq!(wait(1), "a second");
+        assert!(UNAVAILABLE.contains(&format!("in {RETRY_AFTER_SECS} seconds")));
+        assert_eq!(wait(121), "3 minutes");
+    }
 }

@@ -21,6 +21,9 @@ pub enum ClientError {
         status: u16,
         /// The decoded errors body.
         body: ErrorBody,
+        /// `Retry-After` in seconds, when the answer said when to try again (a limit's 429,
+        /// a busy 503).
+        retry_after: Option<u64>,
     },
     /// No answer within the timeout.
     #[error("no answer in time")]
@@ -179,6 +182,7 @@ impl JsonClient {
             return Err(ClientError::Api {
                 status: 404,
                 body: ErrorBody::new("record", "not found"),
+                retry_after: None,
             });
         }
         let idempotent = matches!(method, Method::GET | Method::HEAD);
@@ -218,6 +222,11 @@ impl JsonClient {
         }
         .map_err(from_reqwest)?;
         let status = res.status();
+        let retry_after = res
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let bytes = res.bytes().await.map_err(from_reqwest)?;
         if status == StatusCode::NO_CONTENT {
             return Ok(None);
@@ -231,6 +240,7 @@ impl JsonClient {
             Ok(body) => Err(ClientError::Api {
                 status: status.as_u16(),
                 body,
+                retry_after,
             }),
             // A load balancer's own answer: no instance behind it could take the request.
             Err(_) if status == StatusCode::GATEWAY_TIMEOUT => Err(ClientError::Timeout),

@@ -186,7 +186,7 @@ async fn api_errors_decode_to_their_status_and_body() {
         .unwrap_err();
     assert!(err.is_not_found());
     match err {
-        ClientError::Api { status, body } => {
+        ClientError::Api { status, body, .. } => {
             assert_eq!(status, 404);
             assert_eq!(body.errors["article"], vec!["not found".to_owned()]);
         }

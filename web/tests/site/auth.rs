@@ -371,7 +371,10 @@ async fn sign_in_limits_count_each_visitor_not_the_web_tier() {
         assert_eq!(status, 422, "{body}");
     }
     let (_, body) = attempt("198.51.100.7", "e@x.example").await;
-    assert!(body.contains("too many failed sign-in attempts"), "{body}");
+    assert!(
+        body.contains("too many sign-in attempts; try again in "),
+        "{body}"
+    );
     // Another visitor is not held up by the first one's failures.
     let (status, body) = attempt("203.0.113.9", "f@x.example").await;
     assert_eq!(status, 422);
@@ -605,5 +608,93 @@ async fn over_https_the_cookies_are_secure_and_host_prefixed() {
         as_seen(format!("conduit_session={value}")).await,
         303,
         "to sign in"
+    );
+}
+
+#[actix_web::test]
+async fn a_sign_up_over_the_address_limit_says_so_and_when_to_try_again() {
+    let site = Site::spawn_with(
+        conduit_cache::CacheConfig::Disabled,
+        |e| e.signup_max_per_hour = 1,
+        |_| {},
+    );
+    site.sign_up("first").await;
+    let res = site
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "second"),
+                ("email", "second@site.example"),
+                ("password", "password-123"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.html.html());
+    let error = res.text("ul.error-messages > li");
+    assert!(
+        error.starts_with("too many accounts were made from your address; try again in ")
+            && error.ends_with(" minutes"),
+        "{error}"
+    );
+    assert_eq!(res.attr("input[name=username]", "value"), "second");
+}
+
+#[actix_web::test]
+async fn sign_ins_beyond_the_hashing_queue_are_told_when_to_try_again() {
+    let site = Site::spawn_with(
+        conduit_cache::CacheConfig::Disabled,
+        |e| {
+            e.hash_slots = 1;
+            e.hash_queue = 0;
+            e.login_max_failures = 1000;
+        },
+        |_| {},
+    );
+    site.sign_up("busy").await;
+    let visitors: Vec<reqwest::Client> = (0..8).map(|_| Site::browser()).collect();
+    let attempt = |http: &reqwest::Client| {
+        let (site, http) = (&site, http.clone());
+        async move {
+            site.submit_with(
+                &http,
+                "/login",
+                "/login",
+                &[("email", "busy@site.example"), ("password", "password-123")],
+            )
+            .await
+        }
+    };
+    let pages = tokio::join!(
+        attempt(&visitors[0]),
+        attempt(&visitors[1]),
+        attempt(&visitors[2]),
+        attempt(&visitors[3]),
+        attempt(&visitors[4]),
+        attempt(&visitors[5]),
+        attempt(&visitors[6]),
+        attempt(&visitors[7]),
+    );
+    let pages = [
+        pages.0, pages.1, pages.2, pages.3, pages.4, pages.5, pages.6, pages.7,
+    ];
+    let signed_in = pages.iter().filter(|p| p.status == 303).count();
+    let busy: Vec<String> = pages
+        .iter()
+        .filter(|p| p.status != 303)
+        .map(|p| {
+            assert_eq!(p.status, 422, "{}", p.html.html());
+            p.text("ul.error-messages > li")
+        })
+        .collect();
+    assert!(signed_in >= 1, "one hash at a time still signs people in");
+    assert!(
+        !busy.is_empty(),
+        "eight sign-ins at once on one slot with no queue"
+    );
+    assert!(
+        busy.iter()
+            .all(|e| e == "the site is busy checking other passwords; try again in a second"),
+        "{busy:?}"
     );
 }
